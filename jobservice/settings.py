@@ -1,0 +1,159 @@
+"""Settings for the job service.
+
+Everything comes from the environment (an optional `.env` file in the checkout is read too,
+the real environment wins). Embedded defaults let a fresh checkout run with no servers: an
+SQLite database and a `filesystem://` broker under `data/`. Production sets `DATABASE_URL`
+and `BROKER_URL`. Where the original service has a setting name (`CAF_...`) it is accepted.
+"""
+from pathlib import Path
+
+import environ
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+
+env = environ.Env()
+environ.Env.read_env(BASE_DIR / ".env", overwrite=False)
+
+DATA_DIR = Path(env.str("JOBSERVICE_DATA_DIR", default=str(BASE_DIR / "data")))
+DATA_DIR.mkdir(parents=True, exist_ok=True)
+
+SECRET_KEY = env.str(
+    "DJANGO_SECRET_KEY", default="insecure-development-key-set-DJANGO_SECRET_KEY-in-production"
+)
+DEBUG = env.bool("DJANGO_DEBUG", default=False)
+ALLOWED_HOSTS = env.list("DJANGO_ALLOWED_HOSTS", default=["*"])
+CSRF_TRUSTED_ORIGINS = env.list("DJANGO_CSRF_TRUSTED_ORIGINS", default=[])
+
+INSTALLED_APPS = [
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
+    "rest_framework",
+    "drf_spectacular",
+    "drf_spectacular_sidecar",
+    "jobs",
+    "tracking",
+    "batching",
+]
+
+MIDDLEWARE = [
+    "jobs.api.correlation.CorrelationIdMiddleware",
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+]
+
+ROOT_URLCONF = "jobservice.urls"
+WSGI_APPLICATION = "jobservice.wsgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+            ],
+        },
+    },
+]
+
+# --- Database -------------------------------------------------------------------------------
+DATABASES = {
+    "default": env.db("DATABASE_URL", default=f"sqlite:///{DATA_DIR / 'jobservice.sqlite3'}")
+}
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # The API, the tracker and the scheduler write the same file at once: WAL lets readers
+    # go on during a write, IMMEDIATE takes the write lock up front (no upgrade deadlocks)
+    # and the timeout makes a writer wait instead of failing with "database is locked".
+    DATABASES["default"].setdefault("OPTIONS", {}).update(
+        {
+            "timeout": 30,
+            "transaction_mode": "IMMEDIATE",
+            "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+        }
+    )
+else:
+    DATABASES["default"].setdefault("CONN_MAX_AGE", env.int("DATABASE_CONN_MAX_AGE", default=60))
+    DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+# --- Broker ---------------------------------------------------------------------------------
+# RabbitMQ in production (amqp://...); the embedded default keeps messages as files under
+# data/broker so that separate processes (API, scheduler, tracker, workers) can talk.
+BROKER_URL = env.str("BROKER_URL", default="filesystem://")
+BROKER_DATA_DIR = DATA_DIR / "broker"
+# "quorum" or "classic", as the original's CAF_RABBITMQ_QUEUE_TYPE.
+BROKER_QUEUE_TYPE = env.str("CAF_RABBITMQ_QUEUE_TYPE", default="quorum")
+
+# --- Job service (names of the original where they exist) ---------------------------------
+CAF_STATUS_CHECK_INTERVAL_SECONDS = env.int("CAF_STATUS_CHECK_INTERVAL_SECONDS", default=10)
+CAF_JOB_SERVICE_PAGE_SIZE = env.int("CAF_JOB_SERVICE_PAGE_SIZE", default=0)
+CAF_CANCEL_JOBS_BATCH_LIMIT = env.int("CAF_CANCEL_JOBS_BATCH_LIMIT", default=100)
+CAF_DELETE_JOBS_BATCH_LIMIT = env.int("CAF_DELETE_JOBS_BATCH_LIMIT", default=100)
+CAF_JOB_SERVICE_SUSPENDED_PARTITIONS_REGEX = env.str(
+    "CAF_JOB_SERVICE_SUSPENDED_PARTITIONS_REGEX", default=""
+)
+CAF_JOB_SERVICE_JOB_TYPE_DEFINITIONS_DIR = env.str(
+    "CAF_JOB_SERVICE_JOB_TYPE_DEFINITIONS_DIR", default=""
+)
+# Public base URL of this service, used to build the statusCheckUrl of dispatched tasks.
+CAF_WEBSERVICE_URL = env.str("CAF_WEBSERVICE_URL", default="http://127.0.0.1:8000/job-service/v1")
+# Queue of the job tracking worker (trackingPipe of dispatched tasks).
+CAF_TRACKING_PIPE = env.str("CAF_TRACKING_PIPE", default="jobtracking-in")
+# Seconds between scheduler sweeps of the outbox.
+CAF_SCHEDULED_EXECUTOR_PERIOD = env.float("CAF_SCHEDULED_EXECUTOR_PERIOD", default=2.0)
+
+# --- Framework ------------------------------------------------------------------------------
+REST_FRAMEWORK = {
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DEFAULT_AUTHENTICATION_CLASSES": [],
+    "DEFAULT_PERMISSION_CLASSES": [],
+    "UNAUTHENTICATED_USER": None,
+    "EXCEPTION_HANDLER": "jobs.api.errors.exception_handler",
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+}
+
+SPECTACULAR_SETTINGS = {
+    "TITLE": "Job Service",
+    "DESCRIPTION": "Sends tasks to background workers, tracks their progress, and lets users "
+    "pause, resume and cancel them. Compatible with the CAF Job Service API v1.",
+    "VERSION": "1.0.0",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+    "SCHEMA_PATH_PREFIX": "/job-service/v1",
+}
+
+LANGUAGE_CODE = "en-us"
+TIME_ZONE = "UTC"
+USE_I18N = True
+USE_TZ = True
+
+STATIC_URL = "static/"
+STATIC_ROOT = DATA_DIR / "static"
+# Static files (admin, Swagger UI) are served by the app itself, with no collectstatic step.
+WHITENOISE_USE_FINDERS = True
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
+    "loggers": {"django.db.backends": {"level": "WARNING"}},
+}
