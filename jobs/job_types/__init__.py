@@ -1,14 +1,18 @@
 """Job types: create a job from a `type` and `parameters` instead of a raw task (reference §5).
 
-`build_task()` is the one entry point the create service uses.
+`build_task()` is the one entry point the create service uses; `job_types()` lists the loaded
+definitions (GET /jobTypes) and `reload()` reads the definitions folder again (tests).
+Definitions are validated at start-up by a system check (jobs.job_types.checks).
 """
-from typing import Any
+from jobs.job_types.build import JobTypeFailure, build_task
+from jobs.job_types.definition import JobTypeDefinition, JobTypeDefinitionError
+from jobs.job_types.registry import job_types, reload
 
-from jobs.errors import BadRequest
-
-
-def build_task(*, type_id: str, parameters: Any, partition_id: str, job_id: str) -> dict[str, Any]:
-    """Returns the task (taskClassifier, taskApiVersion, taskData object, taskPipe, targetPipe)
-    that the job type `type_id` builds for these parameters. With no definitions loaded every
-    type is unknown."""
-    raise BadRequest(f"Unknown job type ID: {type_id}")
+__all__ = [
+    "JobTypeDefinition",
+    "JobTypeDefinitionError",
+    "JobTypeFailure",
+    "build_task",
+    "job_types",
+    "reload",
+]
