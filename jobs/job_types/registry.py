@@ -49,9 +49,13 @@ def job_types() -> Registry:
 
 def reload() -> Registry:
     """Drops the cached job types and loads them again."""
+    clear_cache()
+    return job_types()
+
+
+def clear_cache() -> None:
     with _lock:
         _cache.clear()
-    return job_types()
 
 
 def load_registry(folder: str, environ: Mapping[str, str] = os.environ) -> Registry:
