@@ -1,6 +1,221 @@
-"""Publishes due outbox rows to the broker. (Filled in by the dispatch work; until then the
-outbox only accumulates, which loses nothing.)"""
+"""Publishes due work from the outbox tables to the broker (reference api-and-database.md
+§4.3-§4.5; decisions "no lost dispatch" and "pause and resume without extra services").
+
+Two kinds of due work:
+
+* JobTask rows: the task of a job, once it is eligible (`eligible_to_run_date` reached), not
+  suspended and with no prerequisite left, and only while the job is Waiting or Active.
+  A Paused job's task is held until it is resumed; Cancelled jobs lose their row when they
+  are cancelled and are excluded here anyway.
+* PausedMessage rows released by resume: the messages workers diverted while the job was
+  paused, published back to their queue with their body and headers as received. They are
+  held again if the job was paused once more before they went out.
+
+Each batch runs in one transaction: lock the rows (SKIP LOCKED on PostgreSQL, so several
+dispatchers share the work and never send a row twice; SQLite serialises writers with its
+IMMEDIATE transactions), publish them with publisher confirms, delete them, commit. The lock
+is held across the publish: a crash before the commit leaves the rows in place and they are
+sent again (at-least-once; consumers are idempotent).
+"""
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+from django.conf import settings
+from django.db import connection, transaction
+from django.db.models import Exists, OuterRef, QuerySet
+from django.utils import timezone
+
+from jobs.models import JobDependency, JobTask, PausedMessage
+from jobs.states import JobStatus
+from jobs.task_message import job_task_message
+from jobservice.messaging.broker import OutgoingMessage, Publisher, PublishError
+
+logger = logging.getLogger(__name__)
+
+# Rows per transaction: large enough that the confirm round trip is amortised, small enough
+# that locks are short and a failed batch costs little to resend.
+DEFAULT_BATCH_SIZE = 500
+
+# Jobs whose task may be sent to a worker. Paused jobs wait for resume; Cancelled, Completed
+# and Failed jobs never get their task.
+DISPATCHABLE_STATUSES = (JobStatus.WAITING, JobStatus.ACTIVE)
+# Released messages of jobs in these statuses stay in the store.
+HELD_MESSAGE_STATUSES = (JobStatus.PAUSED, JobStatus.CANCELLED)
 
 
-def dispatch_due() -> int:
-    return 0
+def due_tasks() -> QuerySet[JobTask]:
+    """The outbox rows that may be dispatched now, oldest first (all partitions)."""
+    waiting_for_prerequisite = JobDependency.objects.filter(job_id=OuterRef("job_id"))
+    return (
+        JobTask.objects.filter(
+            suspended=False,
+            eligible_to_run_date__isnull=False,
+            eligible_to_run_date__lte=timezone.now(),
+            job__status__in=DISPATCHABLE_STATUSES,
+        )
+        .filter(~Exists(waiting_for_prerequisite))
+        .order_by("eligible_to_run_date", "job_id")
+    )
+
+
+def released_messages() -> QuerySet[PausedMessage]:
+    """Kept messages that resume released, in the order they were released."""
+    return (
+        PausedMessage.objects.filter(released_date__isnull=False)
+        .exclude(job__status__in=HELD_MESSAGE_STATUSES)
+        .order_by("released_date", "id")
+    )
+
+
+def _lock_skipping_locked(rows: QuerySet) -> QuerySet:
+    # Locks only the outbox rows (not the joined job rows, which the tracker updates often).
+    # SQLite has no row locks; its IMMEDIATE transactions already exclude other writers.
+    if connection.features.has_select_for_update_skip_locked:
+        return rows.select_for_update(skip_locked=True, of=("self",))
+    return rows
+
+
+class Dispatcher:
+    """Publishes due outbox rows through one Publisher. Not thread-safe: one per thread (the
+    process-wide one behind `dispatch_due()` is guarded by a lock)."""
+
+    def __init__(self, publisher: Publisher) -> None:
+        self.publisher = publisher
+
+    def dispatch_due(self, *, limit: int = DEFAULT_BATCH_SIZE) -> int:
+        """Publishes one batch of due tasks and one of released messages; returns how many
+        messages went out. Raises PublishError (rows stay for the next try)."""
+        return self.dispatch_tasks(limit=limit) + self.dispatch_released_messages(limit=limit)
+
+    def dispatch_tasks(self, *, limit: int = DEFAULT_BATCH_SIZE) -> int:
+        """1. skip the transaction when nothing is due (the common case for the scheduler);
+        2. make sure the broker answers before any lock is taken;
+        3. lock up to `limit` due rows, build their messages, publish with confirms;
+        4. delete the rows, commit."""
+        if not due_tasks().exists():
+            return 0
+        fresh = self._connect()
+        started = time.monotonic()
+        with transaction.atomic():
+            tasks = list(_lock_skipping_locked(due_tasks().select_related("job"))[:limit])
+            if not tasks:
+                return 0
+            messages = [_task_outgoing_message(task) for task in tasks]
+            self._publish(messages, fresh=fresh)
+            JobTask.objects.filter(pk__in=[task.pk for task in tasks]).delete()
+        logger.info(
+            "Dispatched %d job task(s) in %.0f ms (first %s)",
+            len(tasks), (time.monotonic() - started) * 1000, tasks[0].job,
+        )
+        return len(tasks)
+
+    def dispatch_released_messages(self, *, limit: int = DEFAULT_BATCH_SIZE) -> int:
+        """Same steps as `dispatch_tasks`, for the messages kept while jobs were paused."""
+        if not released_messages().exists():
+            return 0
+        fresh = self._connect()
+        with transaction.atomic():
+            rows = list(_lock_skipping_locked(released_messages())[:limit])
+            if not rows:
+                return 0
+            messages = [OutgoingMessage(row.queue, bytes(row.body), dict(row.headers or {})) for row in rows]
+            self._publish(messages, fresh=fresh)
+            PausedMessage.objects.filter(pk__in=[row.pk for row in rows]).delete()
+        logger.info("Re-published %d message(s) kept for paused jobs", len(rows))
+        return len(rows)
+
+    def close(self) -> None:
+        self.publisher.close()
+
+    def _connect(self) -> bool:
+        """Connects if needed; True when the connection was opened just now."""
+        fresh = not self.publisher.connected
+        self.publisher.connect()
+        return fresh
+
+    def _publish(self, messages: list[OutgoingMessage], *, fresh: bool) -> None:
+        try:
+            self.publisher.publish_batch(messages)
+        except PublishError:
+            if fresh:
+                raise
+            # A connection kept from an earlier call may have been closed by the broker while
+            # idle (missed heartbeats): one more try on a new connection before giving up.
+            logger.info("Publishing on a kept broker connection failed; reconnecting once")
+            self.publisher.publish_batch(messages)
+
+
+def _task_outgoing_message(task: JobTask) -> OutgoingMessage:
+    message = job_task_message(
+        partition_id=task.job.partition_id,
+        job_id=task.job.job_id,
+        task_classifier=task.task_classifier,
+        task_api_version=task.task_api_version,
+        task_data=bytes(task.task_data),
+        task_pipe=task.task_pipe,
+        target_pipe=task.target_pipe,
+    )
+    return OutgoingMessage(task.task_pipe, message.encode(), {})
+
+
+# --- the process-wide dispatcher ------------------------------------------------------------
+
+_lock = threading.Lock()
+_shared: Dispatcher | None = None
+_shared_config: tuple | None = None
+
+
+def _broker_config() -> tuple[str, Path, str]:
+    # Read at call time so that tests (and settings overrides) can point elsewhere.
+    return (settings.BROKER_URL, Path(settings.BROKER_DATA_DIR), settings.BROKER_QUEUE_TYPE)
+
+
+def _shared_dispatcher() -> Dispatcher:
+    global _shared, _shared_config
+    config = _broker_config()
+    if _shared is None or _shared_config != config:
+        if _shared is not None:
+            _shared.close()
+        url, data_dir, queue_type = config
+        # connect_retries=0: when the broker is down, fail at once; the rows stay and the
+        # scheduler retries with its own back-off (an API request is never held up).
+        _shared = Dispatcher(Publisher(url, queue_type=queue_type, data_dir=data_dir, connect_retries=0))
+        _shared_config = config
+    return _shared
+
+
+def with_shared_dispatcher(action: Callable[[Dispatcher], int]) -> int:
+    """Runs `action` with the process-wide dispatcher, one thread at a time."""
+    with _lock:
+        return action(_shared_dispatcher())
+
+
+def dispatch_due_or_raise(*, limit: int = DEFAULT_BATCH_SIZE) -> int:
+    """`dispatch_due()` that lets PublishError through (for the scheduler's back-off)."""
+    return with_shared_dispatcher(lambda dispatcher: dispatcher.dispatch_due(limit=limit))
+
+
+def dispatch_due(*, limit: int = DEFAULT_BATCH_SIZE) -> int:
+    """Publishes a batch of due work with the process-wide dispatcher; returns the count.
+
+    A broker failure is logged at WARNING and leaves the rows for the scheduler; database
+    errors propagate.
+    """
+    try:
+        return dispatch_due_or_raise(limit=limit)
+    except PublishError as exc:
+        logger.warning("Broker unavailable, due work stays in the outbox for the scheduler: %s", exc)
+        return 0
+
+
+def close_shared_dispatcher() -> None:
+    global _shared, _shared_config
+    with _lock:
+        if _shared is not None:
+            _shared.close()
+        _shared, _shared_config = None, None

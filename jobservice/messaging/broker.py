@@ -120,10 +120,13 @@ class Publisher:
     """
 
     def __init__(self, url: str, *, queue_type: str = "quorum", data_dir: Path | None = None,
-                 confirm_timeout: float = 30.0) -> None:
+                 confirm_timeout: float = 30.0, connect_retries: int = 3) -> None:
         self.url = url
         self.data_dir = data_dir
         self.confirm_timeout = confirm_timeout
+        # 0 fails fast when the broker is down: for callers that retry later by themselves
+        # (the outbox) rather than hold up a request or a database lock.
+        self.connect_retries = connect_retries
         self.declarer = QueueDeclarer(queue_type)
         self._connection: Connection | None = None
         self._channel: Any = None
@@ -139,7 +142,7 @@ class Publisher:
         if self._channel is not None:
             return
         self._connection = connect(self.url, data_dir=self.data_dir)
-        wait_for_connection(self._connection, max_retries=3)
+        wait_for_connection(self._connection, max_retries=self.connect_retries)
         self._channel = self._connection.channel()
         self._published = 0
         self._acked_up_to = 0
@@ -252,6 +255,20 @@ class Publisher:
             self.close(forget_queues=False)
             self._ensure_channel()
             self.declarer.declare_passive(self._channel, queue)
+
+    @property
+    def connected(self) -> bool:
+        """True once a connection is open (it may have gone stale since)."""
+        return self._channel is not None
+
+    def connect(self) -> None:
+        """Opens the connection now (PublishError if the broker is unreachable), so that a
+        caller can find out before it takes database locks for the publish."""
+        try:
+            self._ensure_channel()
+        except Exception as exc:
+            self.close()
+            raise PublishError(f"{type(exc).__name__}: {exc}") from exc
 
     def publish(self, queue: str, body: bytes, headers: dict[str, Any] | None = None) -> None:
         self.publish_batch([OutgoingMessage(queue, body, headers or {})])
