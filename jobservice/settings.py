@@ -115,6 +115,11 @@ CAF_WEBSERVICE_URL = env.str("CAF_WEBSERVICE_URL", default="http://127.0.0.1:800
 CAF_TRACKING_PIPE = env.str("CAF_TRACKING_PIPE", default="jobtracking-in")
 # Seconds between scheduler sweeps of the outbox.
 CAF_SCHEDULED_EXECUTOR_PERIOD = env.float("CAF_SCHEDULED_EXECUTOR_PERIOD", default=2.0)
+# Queue where workers divert the messages of paused jobs; `run_paused_store` keeps them until
+# resume (undecodable ones go to `<queue>-reject`). JOBSERVICE_PAUSED_QUEUE is an alias.
+CAF_WORKER_PAUSED_QUEUE = env.str(
+    "CAF_WORKER_PAUSED_QUEUE", default=env.str("JOBSERVICE_PAUSED_QUEUE", default="worker-paused")
+)
 
 # --- Framework ------------------------------------------------------------------------------
 REST_FRAMEWORK = {
