@@ -43,7 +43,7 @@ class JobTypeListApi(APIView):
                 value=[
                     {
                         "id": "reverse-text",
-                        "description": "Reverses a text with the example worker.",
+                        "description": "Transforms a text with the example worker.",
                         "parametersSchema": {
                             "type": "object",
                             "required": ["text"],

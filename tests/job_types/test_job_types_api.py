@@ -28,12 +28,8 @@ def test_lists_every_job_type_by_id_with_its_parameters_schema(client, original_
 
 def test_shows_the_description_of_a_definition(client, shipped_definitions):
     by_id = {job_type["id"]: job_type for job_type in client.get(URL).json()}
-    assert by_id["reverse-text"]["description"].startswith("Reverses, capitalises or copies a text")
-    assert by_id["reverse-text"]["parametersSchema"]["properties"]["action"]["enum"] == [
-        "REVERSE",
-        "CAPITALISE",
-        "VERBATIM",
-    ]
+    assert by_id["reverse-text"]["description"].startswith("Transforms a text with the example worker")
+    assert by_id["reverse-text"]["parametersSchema"]["oneOf"] == [{"required": ["text"]}, {"required": ["path"]}]
 
 
 def test_is_empty_without_a_definitions_folder(client, settings):

@@ -1,6 +1,4 @@
 """The job types shipped in job-types/ (used by scripts/serve) load and build valid tasks."""
-import base64
-
 import pytest
 
 from jobs.errors import BadRequest
@@ -17,26 +15,20 @@ def test_every_shipped_definition_loads_and_is_described(shipped_definitions):
 
 
 def test_reverse_text_is_a_single_example_worker_task(shipped_definitions):
-    data = base64.b64encode(b"hello").decode()
-    assert build("reverse-text", {"data": data}) == {
+    assert build("reverse-text", {"text": "hello"}) == {
         "taskClassifier": "ExampleWorker",
         "taskApiVersion": 1,
-        "taskData": {
-            "sourceData": {"reference": None, "data": data},
-            "datastorePartialReference": "demo",
-            "action": "REVERSE",
-        },
+        "taskData": {"action": "REVERSE", "text": "hello"},
         "taskPipe": "example-in",
         "targetPipe": "example-out",
     }
-    task = build("reverse-text", {"reference": "store/ref-1", "action": "CAPITALISE"})
-    assert task["taskData"]["sourceData"] == {"reference": "store/ref-1", "data": None}
-    assert task["taskData"]["action"] == "CAPITALISE"
+    task = build("reverse-text", {"path": "letters/a.txt", "action": "CAPITALISE"})
+    assert task["taskData"] == {"action": "CAPITALISE", "path": "letters/a.txt"}
 
 
 @pytest.mark.parametrize(
     "parameters",
-    [None, {}, {"data": "aGk=", "reference": "r"}, {"data": "not base64!"}, {"data": "aGk=", "action": "SHOUT"}],
+    [None, {}, {"text": "a", "path": "b"}, {"path": ""}, {"text": "a", "action": "shout"}, {"text": "a", "x": 1}],
 )
 def test_reverse_text_rejects_bad_parameters(shipped_definitions, parameters):
     with pytest.raises(BadRequest, match="^Invalid job parameters:\n"):
