@@ -2,6 +2,8 @@
 import logging
 from typing import Any
 
+import referencing.exceptions
+
 from jobs.errors import BadRequest, JobServiceError
 from jobs.job_types import schemas
 from jobs.job_types.definition import JobTypeDefinition
@@ -22,7 +24,10 @@ def build_task(*, type_id: str, parameters: Any, partition_id: str, job_id: str)
     if definition is None:
         raise BadRequest(f"Unknown job type ID: {type_id}")
 
-    problems = schemas.violations(definition.parameters_validator, parameters)
+    try:
+        problems = schemas.violations(definition.parameters_validator, parameters)
+    except referencing.exceptions.Unresolvable as error:
+        raise JobTypeFailure(f"{definition.id}: invalid jobParametersSchema: unresolvable $ref: {error}") from error
     if problems:
         raise BadRequest("Invalid job parameters:" + "".join(f"\n{problem}" for problem in problems))
 

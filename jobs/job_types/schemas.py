@@ -8,6 +8,7 @@ original); draft-03 and draft-04 are what the original supports, later drafts co
 from typing import Any
 
 import jsonschema
+import referencing.exceptions
 from jsonschema.protocols import Validator
 
 DEFAULT_PARAMETERS_SCHEMA: dict[str, Any] = {"type": "null"}
@@ -60,11 +61,19 @@ def parameters_validator(schema: Any) -> Validator:
         validator_class.check_schema(schema)
     except jsonschema.SchemaError as error:
         raise SchemaDefinitionError(f"{error.json_path}: {error.message}") from error
-    return validator_class(schema, format_checker=validator_class.FORMAT_CHECKER)
+    validator = validator_class(schema, format_checker=validator_class.FORMAT_CHECKER)
+    try:
+        # A probe: a `$ref` that points nowhere (or to another server: never fetched) is found
+        # here when the root reaches it, rather than on a client's request.
+        violations(validator, None)
+    except referencing.exceptions.Unresolvable as error:
+        raise SchemaDefinitionError(f"unresolvable $ref: {error}") from error
+    return validator
 
 
 def violations(validator: Validator, instance: Any) -> list[str]:
-    """One readable line per violation, "<JSON path>: <reason>", in a stable order."""
+    """One readable line per violation, "<JSON path>: <reason>", in a stable order. Raises
+    referencing.exceptions.Unresolvable when the schema's `$ref` cannot be followed."""
     errors = sorted(validator.iter_errors(instance), key=lambda error: (error.json_path, error.message))
     return [f"{error.json_path}: {error.message}" for error in errors]
 

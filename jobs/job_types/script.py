@@ -37,7 +37,7 @@ class TaskScript:
             raise ScriptUserError(error.message) from error
         except jslt.JsltError as error:
             raise ScriptFailure(str(error)) from error
-        except (RecursionError, MemoryError, ArithmeticError, TypeError, ValueError) as error:
+        except (RecursionError, ArithmeticError, TypeError, ValueError) as error:
             # An interpreter bug or a pathological script must not crash the request with an
             # unexplained 500: it is reported as a script failure like any other.
             raise ScriptFailure(repr(error)) from error

@@ -177,3 +177,19 @@ def test_the_script_sees_constants_and_cannot_change_the_definition(use_definiti
     assert first["taskPipe"] == "from-constant"
     first["taskData"]["all"]["queue"] = "changed"
     assert build("t")["taskData"] == {"all": {"queue": "from-constant"}}
+
+
+def test_a_parameters_schema_ref_that_cannot_be_followed_is_the_definitions_fault(
+    use_definitions, write_definition, tmp_path
+):
+    # Only reached for some parameters, so the load-time probe cannot see it; remote schemas
+    # are never fetched.
+    write_definition(
+        "t",
+        "jobParametersSchema: {properties: {a: {$ref: 'http://example.invalid/schema.json'}}}\n"
+        f"taskScript: '{{{VALID_TASK}}}'\n",
+    )
+    use_definitions(tmp_path)
+    assert build("t", {"b": 1})["taskClassifier"] == "c"
+    with pytest.raises(JobTypeFailure, match="^t: invalid jobParametersSchema: unresolvable \\$ref: "):
+        build("t", {"a": 1})

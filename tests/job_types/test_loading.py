@@ -195,3 +195,9 @@ def test_manage_py_check_fails_on_an_invalid_definition(settings, write_definiti
 
 def test_manage_py_check_passes_on_valid_definitions(original_definitions):
     call_command("check")
+
+
+def test_a_parameters_schema_ref_that_points_nowhere_is_an_error(use_definitions, write_definition, tmp_path):
+    write_definition("t", "jobParametersSchema: {$ref: '#/definitions/missing'}\n" + MINIMAL_SCRIPT)
+    [message] = load_error(use_definitions, tmp_path)
+    assert message.startswith("t: invalid jobParametersSchema: unresolvable $ref: ")
