@@ -1,0 +1,1 @@
+"""Example workers built on jobservice.messaging.worker (no Django imports)."""

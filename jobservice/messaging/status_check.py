@@ -1,0 +1,135 @@
+"""Job status checks of tracked tasks (reference worker-messaging.md §3.2).
+
+A worker asks the Job Service whether the job of a tracked task is still worth working on, at
+most once per interval per message: due when `lastStatusCheckTime` is null or
+`lastStatusCheckTime + statusCheckIntervalMillis <= now`. After a check (any outcome but 404)
+the message's tracking carries the new check time and the interval the server asked for with
+`Cache-Control: max-age`; every message produced from the delivery carries that tracking.
+
+An unreachable or failing status URL means "Active": a Job Service outage must not stop work.
+"""
+from __future__ import annotations
+
+import logging
+import re
+import threading
+import time
+import urllib.error
+import urllib.request
+from collections import OrderedDict
+from collections.abc import Callable
+from dataclasses import dataclass
+from enum import StrEnum
+
+from jobservice.messaging.messages import TrackingInfo, now_millis
+
+logger = logging.getLogger(__name__)
+
+DEFAULT_INTERVAL_MILLIS = 120_000
+MAX_CACHE_SECONDS = 3600
+MAX_CACHE_ENTRIES = 1000
+_MAX_AGE = re.compile(r"max-age=([0-9]*)")
+
+
+class JobState(StrEnum):
+    ACTIVE = "Active"
+    CANCELLED = "Cancelled"
+    COMPLETED = "Completed"
+    FAILED = "Failed"
+    PAUSED = "Paused"
+    WAITING = "Waiting"
+    NOT_FOUND = "NotFound"  # the status URL answered 404: the job was deleted
+
+
+# Messages of jobs in these states are dropped without output (§3.3).
+DISCARDED_STATES = frozenset({JobState.CANCELLED, JobState.COMPLETED, JobState.FAILED, JobState.NOT_FOUND})
+
+
+@dataclass(frozen=True)
+class StatusAnswer:
+    state: JobState
+    interval_millis: int
+
+
+class StatusChecker:
+    """Checks job status over HTTP (urllib, short timeout) with the original's small cache:
+    an answer carrying `CacheableJobStatus: true` is reused for its max-age (at most 1 h)."""
+
+    def __init__(self, *, timeout: float = 5.0, clock: Callable[[], int] = now_millis) -> None:
+        self.timeout = timeout
+        self.clock = clock
+        self._cache: OrderedDict[str, tuple[float, StatusAnswer]] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def check(self, tracking: TrackingInfo | None) -> tuple[JobState, TrackingInfo | None]:
+        """The job's state and the tracking to carry on (refreshed when a check was made)."""
+        if tracking is None or not self._is_due(tracking) or not tracking.status_check_url:
+            return JobState.ACTIVE, tracking
+        answer = self._answer(tracking.status_check_url)
+        if answer.state is JobState.NOT_FOUND:
+            return answer.state, tracking
+        refreshed = TrackingInfo(
+            job_task_id=tracking.job_task_id,
+            last_status_check_time=self.clock(),
+            status_check_interval_millis=answer.interval_millis,
+            status_check_url=tracking.status_check_url,
+            tracking_pipe=tracking.tracking_pipe,
+            track_to=tracking.track_to,
+        )
+        return answer.state, refreshed
+
+    def _is_due(self, tracking: TrackingInfo) -> bool:
+        last = tracking.last_status_check_time
+        return last is None or last + tracking.status_check_interval_millis <= self.clock()
+
+    def _answer(self, url: str) -> StatusAnswer:
+        with self._lock:
+            cached = self._cache.get(url)
+            if cached is not None and cached[0] > time.monotonic():
+                return cached[1]
+        answer, cacheable = self._fetch(url)
+        if cacheable:
+            lifetime = min(answer.interval_millis / 1000, MAX_CACHE_SECONDS)
+            with self._lock:
+                self._cache[url] = (time.monotonic() + lifetime, answer)
+                self._cache.move_to_end(url)
+                while len(self._cache) > MAX_CACHE_ENTRIES:
+                    self._cache.popitem(last=False)
+        return answer
+
+    def _fetch(self, url: str) -> tuple[StatusAnswer, bool]:
+        request = urllib.request.Request(url, method="GET")
+        try:
+            with urllib.request.urlopen(request, timeout=self.timeout) as response:
+                body = response.read(4096).decode("utf-8", errors="replace")
+                headers = response.headers
+        except urllib.error.HTTPError as exc:
+            if exc.code == 404:
+                return StatusAnswer(JobState.NOT_FOUND, DEFAULT_INTERVAL_MILLIS), False
+            logger.warning("Status check %s answered %s; carrying on as Active", url, exc.code)
+            return StatusAnswer(JobState.ACTIVE, DEFAULT_INTERVAL_MILLIS), False
+        except (OSError, ValueError) as exc:  # unreachable, timeout, malformed URL
+            logger.warning("Status check %s failed (%s); carrying on as Active", url, exc)
+            return StatusAnswer(JobState.ACTIVE, DEFAULT_INTERVAL_MILLIS), False
+        state = parse_status_body(body)
+        interval = parse_max_age_millis(headers.get("Cache-Control"))
+        cacheable = (headers.get("CacheableJobStatus") or "").strip().lower() == "true"
+        return StatusAnswer(state, interval), cacheable
+
+
+def parse_status_body(body: str) -> JobState:
+    """First line, quotes removed, case-sensitive; anything else (e.g. legacy `true`) is Active."""
+    first_line = body.splitlines()[0] if body else ""
+    text = first_line.replace('"', "").strip()
+    try:
+        state = JobState(text)
+    except ValueError:
+        return JobState.ACTIVE
+    return JobState.ACTIVE if state is JobState.NOT_FOUND else state
+
+
+def parse_max_age_millis(cache_control: str | None) -> int:
+    match = _MAX_AGE.search(cache_control or "")
+    if match is None or not match.group(1):
+        return DEFAULT_INTERVAL_MILLIS
+    return int(match.group(1)) * 1000
