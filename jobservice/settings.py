@@ -121,6 +121,14 @@ CAF_WORKER_PAUSED_QUEUE = env.str(
     "CAF_WORKER_PAUSED_QUEUE", default=env.str("JOBSERVICE_PAUSED_QUEUE", default="worker-paused")
 )
 
+# Workers (manage.py run_example_worker): deliveries of a task before it is poison.
+CAF_WORKER_RETRY_LIMIT = env.int("CAF_WORKER_RETRY_LIMIT", default=10)
+# The example worker: its queues (as the job types name them) and the folder its `path`s are in.
+EXAMPLE_WORKER_QUEUE = env.str("EXAMPLE_WORKER_QUEUE", default="example-in")
+EXAMPLE_WORKER_OUTPUT_QUEUE = env.str("EXAMPLE_WORKER_OUTPUT_QUEUE", default="example-out")
+EXAMPLE_WORKER_DOCUMENT_ROOT = Path(
+    env.str("EXAMPLE_WORKER_DOCUMENT_ROOT", default=str(DATA_DIR / "documents"))
+)
 # --- Framework ------------------------------------------------------------------------------
 REST_FRAMEWORK = {
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
