@@ -1,0 +1,1 @@
+"""Batch plugins: the protocol (`base`) and the built-in plugins."""

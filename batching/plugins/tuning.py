@@ -1,0 +1,36 @@
+"""How wide and how deep the splitting plugins cut (settings BATCH_FANOUT, BATCH_LEAF_SIZE,
+overridable per job with taskMessageParams `fanout` / `leafSize`)."""
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from django.conf import settings
+
+from batching.plugins.base import positive_int_param
+
+
+@dataclass(frozen=True)
+class Splitting:
+    fanout: int
+    leaf_size: int
+
+    @classmethod
+    def from_params(cls, params: Mapping[str, str], *, fanout: int | None = None,
+                    leaf_size: int | None = None) -> Splitting:
+        # Read at call time so that settings overrides (tests, per-process env) apply.
+        return cls(
+            fanout=positive_int_param(params, "fanout", fanout or settings.BATCH_FANOUT),
+            leaf_size=positive_int_param(params, "leafSize", leaf_size or settings.BATCH_LEAF_SIZE),
+        )
+
+    def parts_for(self, count: int) -> int:
+        """Number of sub-batches for `count` items, 0 when they are few enough to be items.
+
+        No more parts than needed to get under the leaf size, and never one part (a
+        sub-batch equal to its parent would split forever).
+        """
+        if count <= self.leaf_size:
+            return 0
+        return max(2, min(self.fanout, math.ceil(count / self.leaf_size)))
