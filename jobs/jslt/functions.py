@@ -41,14 +41,14 @@ class Builtin:
     max_args: int | None
     implementation: Callable
     is_macro: bool = False
-    # for macros: argument positions evaluated with the caller's `.`
-    same_context_args: frozenset = field(default_factory=frozenset)
+    # for macros: argument positions evaluated with each item as `.`
+    per_item_args: frozenset = field(default_factory=frozenset)
 
 
 BUILTINS: dict[str, Builtin] = {}
 
 
-def builtin(name: str, min_args: int, max_args: int | None = -1, macro: bool = False, same_context=()):
+def builtin(name: str, min_args: int, max_args: int | None = -1, macro: bool = False):
     """Register a built-in; max_args=-1 means "same as min_args", None unbounded."""
 
     def register(implementation):
@@ -58,7 +58,6 @@ def builtin(name: str, min_args: int, max_args: int | None = -1, macro: bool = F
             min_args if max_args == -1 else max_args,
             implementation,
             macro,
-            frozenset(same_context),
         )
         return implementation
 
@@ -111,10 +110,10 @@ def _size(ctx, sequence):
 
 @builtin("error", 1)
 def _error(ctx, message):
-    raise JsltUserError(to_string(message, 10_000) if not isinstance(message, str) else message)
+    raise JsltUserError(to_string(message, 10_000))
 
 
-@builtin("fallback", 2, None, macro=True, same_context=range(1000))
+@builtin("fallback", 2, None, macro=True)
 def _fallback(ctx, args, dot, scope):
     for arg in args:
         value = arg.evaluate(dot, scope, ctx)
@@ -636,4 +635,4 @@ def _group_by(ctx, args, dot, scope):
     return groups
 
 
-EXPERIMENTAL_MODULE = {"group-by": Builtin("group-by", 3, 3, _group_by, True, frozenset({0}))}
+EXPERIMENTAL_MODULE = {"group-by": Builtin("group-by", 3, 3, _group_by, is_macro=True, per_item_args=frozenset({1, 2}))}

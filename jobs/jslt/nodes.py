@@ -701,7 +701,8 @@ class MacroCall(BuiltinCall):
 
     def bind_matchers(self, path):
         for index, arg in enumerate(self.args):
-            arg.bind_matchers(path if index in self.function.same_context_args else ())
+            per_item = index in self.function.per_item_args
+            arg.bind_matchers(() if per_item and path != MATCHER_IN_FUNCTION else path)
 
     def evaluate(self, dot, scope, ctx):
         ctx.tick(self)

@@ -65,7 +65,7 @@ def test_shared_structure_cannot_explode_the_output():
         """
     )
     with pytest.raises(JsltLimitError, match="Maximum output size"):
-        expression.apply(None)
+        expression.apply(None, max_output_size=100_000)
 
 
 def test_output_size_limit_on_result():
