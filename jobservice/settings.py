@@ -121,6 +121,25 @@ CAF_WORKER_PAUSED_QUEUE = env.str(
     "CAF_WORKER_PAUSED_QUEUE", default=env.str("JOBSERVICE_PAUSED_QUEUE", default="worker-paused")
 )
 
+# --- Batch worker (manage.py run_batch_worker; batching/) -----------------------------------
+BATCH_WORKER_INPUT_QUEUE = env.str("BATCH_WORKER_INPUT_QUEUE", default="batch-in")
+# Results and failures of batches. RETURN_ALL (the original's default) sends a result per
+# batch message; RETURN_NONE sends none; RETURN_ONLY_IF_ZERO_SUBTASKS only for empty batches.
+BATCH_WORKER_OUTPUT_QUEUE = env.str("BATCH_WORKER_OUTPUT_QUEUE", default="batch-out")
+BATCH_WORKER_RETURN_VALUE_BEHAVIOUR = env.str("BATCH_WORKER_RETURN_VALUE_BEHAVIOUR", default="RETURN_ALL")
+# Splitting plugins cut a batch into at most BATCH_FANOUT sub-batches until it has at most
+# BATCH_LEAF_SIZE items (per job: taskMessageParams fanout / leafSize).
+BATCH_FANOUT = env.int("BATCH_FANOUT", default=10)
+BATCH_LEAF_SIZE = env.int("BATCH_LEAF_SIZE", default=100)
+# Folder the GlobPattern plugin searches (globs are relative to it; nothing outside it).
+# The example worker reads the items' paths under EXAMPLE_WORKER_DOCUMENT_ROOT: same default.
+BATCH_FILES_ROOT = env.str("BATCH_FILES_ROOT", default=str(DATA_DIR / "documents"))
+# Extra plugins and task message builders: name -> dotted path (entry points
+# jobservice.batch_plugins / jobservice.task_builders work too).
+BATCH_PLUGINS: dict[str, str] = {}
+BATCH_TASK_BUILDERS: dict[str, str] = {}
+# Whether a batchType/taskMessageType may also be a dotted path to a class (as in the original).
+BATCH_ALLOW_DOTTED_PATHS = env.bool("BATCH_ALLOW_DOTTED_PATHS", default=True)
 # Workers (manage.py run_example_worker): deliveries of a task before it is poison.
 CAF_WORKER_RETRY_LIMIT = env.int("CAF_WORKER_RETRY_LIMIT", default=10)
 # The example worker: its queues (as the job types name them) and the folder its `path`s are in.
@@ -129,6 +148,7 @@ EXAMPLE_WORKER_OUTPUT_QUEUE = env.str("EXAMPLE_WORKER_OUTPUT_QUEUE", default="ex
 EXAMPLE_WORKER_DOCUMENT_ROOT = Path(
     env.str("EXAMPLE_WORKER_DOCUMENT_ROOT", default=str(DATA_DIR / "documents"))
 )
+
 # --- Framework ------------------------------------------------------------------------------
 REST_FRAMEWORK = {
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
