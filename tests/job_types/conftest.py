@@ -36,8 +36,6 @@ SHIPPED_ENVIRONMENT = {
     "EXAMPLE_WORKER_QUEUE": "example-in",
     "EXAMPLE_WORKER_OUTPUT_QUEUE": "example-out",
     "BATCH_WORKER_QUEUE": "batch-in",
-    "TAGGING_WORKER_QUEUE": "tagging-in",
-    "TAGGING_WORKER_OUTPUT_QUEUE": "tagging-out",
     "EXPORT_WORKER_QUEUE": "export-in",
     "EXPORT_WORKER_OUTPUT_QUEUE": "export-out",
 }

@@ -28,33 +28,30 @@ def test_reverse_text_is_a_single_example_worker_task(shipped_definitions):
 
 @pytest.mark.parametrize(
     "parameters",
-    [None, {}, {"text": "a", "path": "b"}, {"path": ""}, {"text": "a", "action": "shout"}, {"text": "a", "x": 1}],
+    [None, {}, {"text": "a", "path": "b"}, {"path": ""}, {"text": "a", "action": "SHOUT"}, {"text": "a", "x": 1}],
 )
 def test_reverse_text_rejects_bad_parameters(shipped_definitions, parameters):
     with pytest.raises(BadRequest, match="^Invalid job parameters:\n"):
         build("reverse-text", parameters)
 
 
-def test_tag_documents_starts_a_batch_over_the_document_ids(shipped_definitions):
-    task = build("tag-documents", {"documentIds": ["d1", "d2"], "tag": "reviewed"})
-    assert task == {
+def test_tag_documents_starts_a_batch_of_tag_tasks_for_the_example_worker(shipped_definitions):
+    assert build("tag-documents", {"glob": "**/*.txt"}) == {
         "taskClassifier": "BatchWorker",
         "taskApiVersion": 1,
         "taskData": {
-            "batchDefinition": '["d1","d2"]',
-            "batchType": "AssetIdBatchPlugin",
-            "taskMessageType": "DocumentMessage",
-            "taskMessageParams": {"tag": "reviewed", "operation": "add"},
-            "targetPipe": "tagging-in",
+            "batchDefinition": "**/*.txt",
+            "batchType": "GlobPattern",
+            "taskMessageType": "ExampleWorkerTaskBuilder",
+            "taskMessageParams": {"action": "TAG", "source": "path"},
+            "targetPipe": "example-in",
         },
         "taskPipe": "batch-in",
-        "targetPipe": "tagging-out",
+        "targetPipe": "example-out",
     }
-    removing = build("tag-documents", {"documentIds": ["d1"], "tag": "t", "operation": "remove"})
-    assert removing["taskData"]["taskMessageParams"] == {"tag": "t", "operation": "remove"}
 
 
-def test_export_documents_starts_a_glob_pattern_batch(shipped_definitions):
+def test_export_documents_starts_a_glob_pattern_batch_of_document_tasks(shipped_definitions):
     task = build("export-documents", {"glob": "**/*.pdf"})
     assert task["taskClassifier"] == "BatchWorker"
     assert task["taskData"] == {
@@ -62,21 +59,25 @@ def test_export_documents_starts_a_glob_pattern_batch(shipped_definitions):
         "batchType": "GlobPattern",
         "taskMessageType": "DocumentMessage",
         "taskMessageParams": {
-            "pi:datastorePartialReference": "demo/j1",
             "field:binaryFile": "CONTENT",
             "field:fileName": "FILE_NAME",
+            "newField:EXPORT_JOB": "demo:j1",
             "cd:exportProfile": "default",
         },
         "targetPipe": "export-in",
     }
     assert (task["taskPipe"], task["targetPipe"]) == ("batch-in", "export-out")
+    assert build("export-documents", {"glob": "*", "exportProfile": "pdf"})["taskData"]["taskMessageParams"][
+        "cd:exportProfile"
+    ] == "pdf"
 
 
 @pytest.mark.parametrize(
     ("type_id", "parameters"),
     [
-        ("tag-documents", {"documentIds": [], "tag": "t"}),
-        ("tag-documents", {"documentIds": ["d1"]}),
+        ("tag-documents", None),
+        ("tag-documents", {"glob": ""}),
+        ("tag-documents", {"glob": "*", "action": "REVERSE"}),
         ("export-documents", {"glob": ""}),
         ("export-documents", {"glob": "*", "other": 1}),
     ],
@@ -84,3 +85,11 @@ def test_export_documents_starts_a_glob_pattern_batch(shipped_definitions):
 def test_batch_types_reject_bad_parameters(shipped_definitions, type_id, parameters):
     with pytest.raises(BadRequest, match="^Invalid job parameters:\n"):
         build(type_id, parameters)
+
+
+@pytest.mark.parametrize("type_id", ["tag-documents", "export-documents"])
+def test_batch_types_name_a_plugin_and_a_builder_the_batch_worker_has(shipped_definitions, type_id):
+    registry = pytest.importorskip("batching.registry")
+    task_data = build(type_id, {"glob": "*"})["taskData"]
+    assert registry.plugins.get(task_data["batchType"]) is not None
+    assert registry.builders.get(task_data["taskMessageType"]) is not None
