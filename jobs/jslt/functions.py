@@ -19,7 +19,7 @@ from urllib.parse import unquote, urlsplit
 
 from . import regex as jregex
 from . import timeformat
-from .errors import JsltError, JsltUserError
+from .errors import JsltError, JsltLimitError, JsltUserError
 from .values import (
     compare,
     has_value,
@@ -77,8 +77,6 @@ def _limit(ctx) -> int:
 
 def _checked_string(ctx, text: str) -> str:
     if len(text) > _limit(ctx):
-        from .errors import JsltLimitError
-
         raise JsltLimitError(f"String of length {len(text)} exceeds the maximum output size")
     return text
 

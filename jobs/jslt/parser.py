@@ -64,12 +64,6 @@ def _syntax_error_from_lark(error: UnexpectedInput, source: str) -> JsltSyntaxEr
     return JsltSyntaxError(f"unexpected {token.value!r}{hint}", error.line, error.column)
 
 
-def _position(item) -> tuple[int, int]:
-    if isinstance(item, Token):
-        return item.line, item.column
-    return item.line, item.column
-
-
 def _check_unique_lets(lets) -> None:
     seen = set()
     for let in lets:

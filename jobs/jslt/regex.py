@@ -65,10 +65,12 @@ def _translate(pattern: str) -> str:
         elif char == "[":
             in_class = True
             # a ']' right after '[' or '[^' is a literal in both dialects
-            if pattern.startswith("^", index + 1):
-                out.append("[^")
-                index += 2
-                continue
+            opening = "[^" if pattern.startswith("^", index + 1) else "["
+            if pattern.startswith("]", index + len(opening)):
+                opening += "]"
+            out.append(opening)
+            index += len(opening)
+            continue
         elif pattern.startswith("(?<", index) and not pattern.startswith(("(?<=", "(?<!"), index):
             out.append("(?P<")
             index += 3

@@ -12,18 +12,12 @@ import math
 import re
 from decimal import Decimal
 
-from .errors import JsltError
-
-NUMBER_TYPES = (int, float)
+from .errors import JsltError, JsltLimitError
 
 
 def is_number(value) -> bool:
     # bool is a subclass of int in Python, but not a number in JSON.
     return type(value) is int or type(value) is float
-
-
-def is_integral(value) -> bool:
-    return type(value) is int
 
 
 def type_name(value) -> str:
@@ -120,8 +114,6 @@ class _OutputBudget:
         if self.remaining is not None:
             self.remaining -= amount
             if self.remaining < 0:
-                from .errors import JsltLimitError
-
                 raise JsltLimitError("Maximum output size exceeded while serializing a value")
 
 

@@ -5,7 +5,6 @@ job types code configures the engine)."""
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
 import pytest
 import yaml
