@@ -71,11 +71,24 @@ def parameters_validator(schema: Any) -> Validator:
     return validator
 
 
+# A message quotes the offending value: keep a 400 readable (and small) whatever was sent.
+MAX_VIOLATIONS = 50
+MAX_LINE_LENGTH = 300
+
+
 def violations(validator: Validator, instance: Any) -> list[str]:
-    """One readable line per violation, "<JSON path>: <reason>", in a stable order. Raises
-    referencing.exceptions.Unresolvable when the schema's `$ref` cannot be followed."""
+    """One readable line per violation, "<JSON path>: <reason>", in a stable order; at most
+    MAX_VIOLATIONS lines then a count of the others. Raises referencing.exceptions.Unresolvable
+    when the schema's `$ref` cannot be followed."""
     errors = sorted(validator.iter_errors(instance), key=lambda error: (error.json_path, error.message))
-    return [f"{error.json_path}: {error.message}" for error in errors]
+    lines = [_shortened(f"{error.json_path}: {error.message}") for error in errors[:MAX_VIOLATIONS]]
+    if len(errors) > MAX_VIOLATIONS:
+        lines.append(f"... and {len(errors) - MAX_VIOLATIONS} more")
+    return lines
+
+
+def _shortened(line: str) -> str:
+    return line if len(line) <= MAX_LINE_LENGTH else line[: MAX_LINE_LENGTH - 3] + "..."
 
 
 # The shape a task script must produce: the `task` a client could have sent, with taskData as an

@@ -193,3 +193,17 @@ def test_a_parameters_schema_ref_that_cannot_be_followed_is_the_definitions_faul
     assert build("t", {"b": 1})["taskClassifier"] == "c"
     with pytest.raises(JobTypeFailure, match="^t: invalid jobParametersSchema: unresolvable \\$ref: "):
         build("t", {"a": 1})
+
+
+def test_the_message_stays_readable_however_big_the_parameters(use_definitions, write_definition, tmp_path):
+    write_definition("t", f"jobParametersSchema: {{type: array, items: {{type: string}}}}\ntaskScript: '{{{VALID_TASK}}}'\n")
+    use_definitions(tmp_path)
+    with pytest.raises(BadRequest) as raised:
+        build("t", list(range(1000)))
+    lines = raised.value.message.split("\n")
+    assert lines[0] == "Invalid job parameters:"
+    assert len(lines) == 1 + 50 + 1
+    assert lines[-1] == "... and 950 more"
+    with pytest.raises(BadRequest) as raised:
+        build("t", {"x": "y" * 10_000})
+    assert len(raised.value.message) < 400
