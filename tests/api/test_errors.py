@@ -1,0 +1,102 @@
+"""Bad input on every endpoint: a clear 4xx {"message": ...}, never a 500."""
+from urllib.parse import quote
+
+import pytest
+from rest_framework.test import APIClient
+
+from tests.api.conftest import new_job_body
+
+pytestmark = pytest.mark.django_db
+
+V1 = "/job-service/v1"
+PARTITION_ENDPOINTS = [
+    ("get", "/partitions/{p}/jobs"),
+    ("post", "/partitions/{p}/jobs:cancel"),
+    ("post", "/partitions/{p}/jobs:delete"),
+    ("get", "/partitions/{p}/jobStats/count"),
+]
+JOB_ENDPOINTS = [
+    ("get", "/partitions/{p}/jobs/{j}"),
+    ("put", "/partitions/{p}/jobs/{j}"),
+    ("delete", "/partitions/{p}/jobs/{j}"),
+    ("post", "/partitions/{p}/jobs/{j}/cancel"),
+    ("post", "/partitions/{p}/jobs/{j}/pause"),
+    ("post", "/partitions/{p}/jobs/{j}/resume"),
+    ("get", "/partitions/{p}/jobs/{j}/isActive"),
+    ("get", "/partitions/{p}/jobs/{j}/status"),
+]
+
+
+def call(client: APIClient, method: str, path: str):
+    if method == "put":
+        return client.put(V1 + path, new_job_body(), format="json")
+    return getattr(client, method)(V1 + path)
+
+
+@pytest.mark.parametrize(("method", "path"), PARTITION_ENDPOINTS + JOB_ENDPOINTS)
+@pytest.mark.parametrize(
+    ("partition_id", "message"),
+    [
+        ("", "The partition ID has not been specified."),
+        ("p" * 41, "The partition ID is longer than 40 characters."),
+        *[(f"a{char}b", "The partition ID contains one or more invalid characters.") for char in ".,:;*?!|()"],
+    ],
+)
+def test_partition_id_is_checked_first(client: APIClient, method: str, path: str, partition_id: str, message: str) -> None:
+    response = call(client, method, path.format(p=quote(partition_id, safe=""), j="a.b"))
+    assert response.status_code == 400
+    assert response.json() == {"message": message}
+
+
+@pytest.mark.parametrize(("method", "path"), JOB_ENDPOINTS)
+@pytest.mark.parametrize(
+    ("job_id", "message"),
+    [
+        ("", "The job identifier has not been specified."),
+        *[(f"a{char}b", "The job identifier contains one or more invalid characters.") for char in ".,:;*?!|()"],
+    ],
+)
+def test_job_id_is_checked(client: APIClient, method: str, path: str, job_id: str, message: str) -> None:
+    response = call(client, method, path.format(p="p" * 40, j=quote(job_id, safe="")))
+    assert response.status_code == 400
+    assert response.json() == {"message": message}
+
+
+@pytest.mark.parametrize("path", ["/nothing", "/partitions/p1/nothing", "/partitions/p1/jobs/j1/nothing", "/partitions/p1/jobs:archive"])
+def test_unknown_routes_are_json_404(client: APIClient, path: str) -> None:
+    response = client.get(V1 + path)
+    assert response.status_code == 404
+    assert "message" in response.json()
+
+
+@pytest.mark.parametrize(
+    ("method", "path"),
+    [
+        ("post", "/partitions/p1/jobs"),
+        ("delete", "/partitions/p1/jobs"),
+        ("get", "/partitions/p1/jobs:cancel"),
+        ("patch", "/partitions/p1/jobs/j1"),
+        ("get", "/partitions/p1/jobs/j1/cancel"),
+        ("put", "/partitions/p1/jobs/j1/status"),
+        ("post", "/ping"),
+    ],
+)
+def test_wrong_methods_are_json_405(client: APIClient, method: str, path: str) -> None:
+    response = getattr(client, method)(V1 + path)
+    assert response.status_code == 405
+    assert response.json()["message"]
+
+
+@pytest.mark.parametrize(("method", "path"), PARTITION_ENDPOINTS + JOB_ENDPOINTS)
+def test_correlation_id_is_echoed_or_generated(client: APIClient, method: str, path: str) -> None:
+    url = V1 + path.format(p="p1", j="j1")
+    response = getattr(client, method)(url, HTTP_CAF_CORRELATION_ID="corr-1")
+    assert response["CAF-Correlation-Id"] == "corr-1"
+    response = getattr(client, method)(url)
+    assert len(response["CAF-Correlation-Id"]) == 36
+
+
+def test_url_encoded_ids_are_decoded(client: APIClient) -> None:
+    response = client.put(V1 + "/partitions/p%201/jobs/j%20one", new_job_body(), format="json")
+    assert response.status_code == 201
+    assert client.get(V1 + "/partitions/p 1/jobs/j one").json()["id"] == "j one"
