@@ -113,6 +113,10 @@ CAF_JOB_SERVICE_JOB_TYPE_DEFINITIONS_DIR = env.str(
 CAF_WEBSERVICE_URL = env.str("CAF_WEBSERVICE_URL", default="http://127.0.0.1:8000/job-service/v1")
 # Queue of the job tracking worker (trackingPipe of dispatched tasks).
 CAF_TRACKING_PIPE = env.str("CAF_TRACKING_PIPE", default="jobtracking-in")
+# Tracker (run_tracker): INVALID_TASK answers go to the error queue, refused input (undecodable,
+# bad reports, unknown jobs) to the reject queue with the reason in a header.
+CAF_TRACKING_ERROR_QUEUE = env.str("CAF_TRACKING_ERROR_QUEUE", default="jobtracking-err")
+CAF_TRACKING_REJECT_QUEUE = env.str("CAF_TRACKING_REJECT_QUEUE", default="jobtracking-reject")
 # Seconds between scheduler sweeps of the outbox.
 CAF_SCHEDULED_EXECUTOR_PERIOD = env.float("CAF_SCHEDULED_EXECUTOR_PERIOD", default=2.0)
 # Queue where workers divert the messages of paused jobs; `run_paused_store` keeps them until
