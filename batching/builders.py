@@ -4,7 +4,7 @@ target worker (reference batch-worker.md §3.2). Selected by the job's `taskMess
 Built in:
 - `ExampleWorkerTaskBuilder`: an `ExampleWorker`/1 task `{"action": ..., "path": <item>}`
   (`"text"` instead of `"path"` when taskMessageParams `source` is `text`); `action` is
-  required; other params (e.g. `keywords` of the TAG action) are copied into the task.
+  required; other params are copied into the task (`tags`, the TAG action's rules, as JSON).
 - `GenericTaskBuilder`: "one item, one task": classifier and api version from params
   `taskClassifier` / `taskApiVersion` (default 1), the item itself as taskData.
 - `DocumentMessage`: a `DocumentWorker`/1 document task, the fields named by the original
@@ -14,6 +14,7 @@ Built in:
 """
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping
 from typing import Any
 
@@ -42,6 +43,12 @@ class ExampleWorkerTaskBuilder:
             key: value for key, value in params.items()
             if key not in SPLITTING_PARAMS and key != "source"
         }
+        if "tags" in data:
+            # Params are strings; the TAG action's rules ({"tag": ["keyword", ...]}) come as JSON.
+            try:
+                data["tags"] = json.loads(data["tags"])
+            except ValueError:
+                raise TaskBuildError("Unable to build task message: taskMessageParams.tags is not JSON.") from None
         data[source] = str(item)
         return ItemTask(self.classifier, self.api_version, data)
 

@@ -50,7 +50,8 @@ def decode_batch_task(data: bytes) -> BatchWorkerTask:
         raise InvalidBatchTask(f"Invalid input message: taskData is not JSON ({exc})") from exc
     if not isinstance(value, dict):
         raise InvalidBatchTask("Invalid input message: taskData is not a JSON object")
-    params = value.get("taskMessageParams") or {}
+    params = value.get("taskMessageParams")
+    params = {} if params is None else params
     if not isinstance(params, dict):
         raise InvalidBatchTask("Invalid input message: taskMessageParams must be an object")
     return BatchWorkerTask(
