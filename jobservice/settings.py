@@ -191,6 +191,7 @@ USE_TZ = True
 
 STATIC_URL = "static/"
 STATIC_ROOT = DATA_DIR / "static"
+STATIC_ROOT.mkdir(exist_ok=True)  # whitenoise warns about a missing folder on every start
 # Static files (admin, Swagger UI) are served by the app itself, with no collectstatic step.
 WHITENOISE_USE_FINDERS = True
 
