@@ -23,6 +23,8 @@ from typing import Any
 import amqp
 from kombu import Connection, Exchange, Producer, Queue
 
+from jobservice.messaging.fs_transport import AtomicFilesystemTransport
+
 logger = logging.getLogger(__name__)
 
 CONTENT_TYPE = "text/plain"
@@ -55,7 +57,8 @@ def connect(url: str, *, data_dir: Path | None = None, heartbeat: int = 30) -> C
             "store_processed": False,
             "polling_interval": 0.05,
         }
-        return Connection(url, transport_options=options)
+        # Atomic message files: kombu's own can be taken by a consumer before they are written.
+        return Connection(url, transport=AtomicFilesystemTransport, transport_options=options)
     return Connection(url, heartbeat=heartbeat)
 
 
