@@ -24,7 +24,7 @@ from dataclasses import dataclass, field, replace
 from enum import StrEnum
 from typing import Any
 
-from jobservice.messaging.broker import OutgoingMessage
+from jobservice.messaging.broker import OutgoingMessage, PublishError
 from jobservice.messaging.messages import (
     InvalidMessage,
     TaskMessage,
@@ -191,6 +191,8 @@ class DeliveryHandler:
             outcome = f"invalid task: {exc}"
         except TransientError as exc:
             return Outcome(Action.REQUEUE, f"transient error, requeued: {exc}", job_task_id)
+        except PublishError:
+            raise  # a chunk of subtasks was not confirmed: the input is requeued
         except Exception as exc:  # the worker's bug or bad data: a failed task, not a dead loop
             logger.exception("Task %s failed", job_task_id)
             text = json.dumps(f"{type(exc).__name__}: {exc}")

@@ -9,12 +9,14 @@ from jobservice.messaging.messages import TaskMessage, TrackingReport, decode_ta
 
 
 class Recorder:
-    def __init__(self, *, fail: bool = False) -> None:
+    def __init__(self, *, fail: bool = False, fail_times: int = 0) -> None:
         self.batches: list[list[OutgoingMessage]] = []
         self.fail = fail
+        self.fail_times = fail_times
 
     def __call__(self, batch: list[OutgoingMessage]) -> int:
-        if self.fail:
+        if self.fail or self.fail_times > 0:
+            self.fail_times -= 1
             raise PublishError("broker refused 1 message(s)")
         self.batches.append(list(batch))
         return len(batch)

@@ -384,3 +384,21 @@ def _report(job_task_id, status):
     from jobservice.messaging.messages import TrackingReport
 
     return TrackingReport(job_task_id, status, 0)
+
+
+def test_subtasks_are_published_in_chunks_while_the_task_runs(monkeypatch):
+    monkeypatch.setattr("jobservice.messaging.delivery.PUBLISH_CHUNK", 2)
+    h, rec = handler(SplitWorker(), input_queue="split-in")
+    deliver(h, task_message(classifier="SplitWorker", to="split-in", data=b'{"items": ["a", "b", "c", "d"]}'))
+
+    assert [len(batch) for batch in rec.batches] == [2, 2, 1]
+    assert [m.task_id for m in rec.decoded("example-in")] == [f"task-1.{n}" for n in range(1, 5)]
+
+
+def test_unconfirmed_chunk_of_subtasks_requeues_instead_of_failing_the_task(monkeypatch):
+    monkeypatch.setattr("jobservice.messaging.delivery.PUBLISH_CHUNK", 1)
+    h, rec = handler(SplitWorker(), input_queue="split-in", publish=Recorder(fail_times=1))
+
+    with pytest.raises(PublishError):
+        deliver(h, task_message(classifier="SplitWorker", to="split-in", data=b'{"items": ["a", "b", "c"]}'))
+    assert rec.messages == []  # no RESULT_EXCEPTION went out for a broker hiccup
