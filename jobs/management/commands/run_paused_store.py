@@ -32,10 +32,11 @@ class Command(BaseCommand):
         def on_signal(signum: int, frame: object) -> None:
             consumer.should_stop = True
 
-        signal.signal(signal.SIGTERM, on_signal)
-        signal.signal(signal.SIGINT, on_signal)
+        previous = {signum: signal.signal(signum, on_signal) for signum in (signal.SIGTERM, signal.SIGINT)}
         try:
             consumer.run()
         finally:
+            for signum, handler in previous.items():
+                signal.signal(signum, handler)
             consumer.close()
             close_shared_dispatcher()

@@ -24,9 +24,10 @@ class Command(BaseCommand):
         def on_signal(signum: int, frame: object) -> None:
             scheduler.stop()
 
-        signal.signal(signal.SIGTERM, on_signal)
-        signal.signal(signal.SIGINT, on_signal)
+        previous = {signum: signal.signal(signum, on_signal) for signum in (signal.SIGTERM, signal.SIGINT)}
         try:
             scheduler.run(once=options["once"])
         finally:
+            for signum, handler in previous.items():
+                signal.signal(signum, handler)
             close_shared_dispatcher()
