@@ -2,7 +2,9 @@
 from urllib.parse import urlencode
 
 import pytest
+from django.db import connection
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from jobs.admin.paginator import CappedCountPaginator
@@ -119,3 +121,26 @@ def test_list_queries_do_not_grow_with_the_page(
     with django_assert_max_num_queries(8):
         response = operator_client.get(LIST_URL)
     assert len(response.context["cl"].result_list) == 50
+
+
+def test_a_short_result_is_counted_without_a_count_query(operator_client: Client, make_job: MakeJob) -> None:
+    for index in range(3):
+        make_job(f"job-{index}")
+
+    with CaptureQueriesContext(connection) as queries:
+        response = operator_client.get(LIST_URL + "?q=job-1")
+
+    assert [job.job_id for job in response.context["cl"].result_list] == ["job-1"]
+    assert "1 result" in response.content.decode()
+    assert not [query for query in queries.captured_queries if "COUNT(" in query["sql"].upper()]
+
+
+def test_pages_after_the_first(operator_client: Client, make_job: MakeJob) -> None:
+    for index in range(55):
+        make_job(f"job-{index:02}")
+
+    assert len(listed_ids(operator_client)) == 50
+    assert listed_ids(operator_client, "?p=2") == [f"job-{index:02}" for index in range(4, -1, -1)]
+    assert "55 jobs" in operator_client.get(LIST_URL + "?p=2").content.decode()
+    # A page past the end is the admin's usual "invalid lookup" redirect, not an error.
+    assert operator_client.get(LIST_URL + "?p=9").status_code == 302
