@@ -59,7 +59,11 @@ class Label(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["job", "label"], name="label_job_label_uniq"),
         ]
-        indexes = [models.Index(fields=["label", "value"], name="label_label_value_idx")]
+        indexes = [
+            models.Index(fields=["label", "value"], name="label_label_value_idx"),
+            # Sorting the job list by a label walks this index in order (selectors.job_list).
+            models.Index("label", Lower("value"), "job", name="label_label_lower_value_idx"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.label}={self.value}"

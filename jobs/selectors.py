@@ -1,9 +1,11 @@
 """Reads of the job store: one job, its status, lists and counts (reference §3.2-§3.4,
 §3.12-§3.14). Pure reads: nothing here writes, and every query is scoped to a partition."""
+import functools
 from dataclasses import dataclass
 
 from django.conf import settings
-from django.db.models import Exists, F, OrderBy, OuterRef, Prefetch, QuerySet, Subquery
+from django.db import connections, router
+from django.db.models import Exists, F, OrderBy, OuterRef, Prefetch, QuerySet, prefetch_related_objects
 from django.db.models.functions import Lower
 
 from jobs.errors import BadRequest, job_not_found
@@ -58,14 +60,44 @@ def job_queryset(job_filter: JobFilter) -> QuerySet[Job]:
 
 
 def job_list(*, job_filter: JobFilter, sort: str | None, limit: int, offset: int) -> list[Job]:
-    """One page of jobs, labels fetched for that page only."""
+    """One page of jobs in the sort order, labels fetched for that page only."""
     ordering = parse_sort(sort)
-    jobs = job_queryset(job_filter).alias(**ordering.aliases).order_by(*ordering.order_by)
     if limit <= 0:
         limit = settings.CAF_JOB_SERVICE_PAGE_SIZE or DEFAULT_PAGE_SIZE
     offset = max(offset, 0)
-    page = jobs.prefetch_related(Prefetch("labels", queryset=Label.objects.only("job", "label", "value")))
-    return list(page[offset : offset + limit])
+    jobs = job_queryset(job_filter)
+    if ordering.label_key is None:
+        page = list(jobs.order_by(*ordering.order_by)[offset : offset + limit])
+    else:
+        page = _label_sorted_page(jobs, ordering, limit, offset)
+    prefetch_related_objects(page, Prefetch("labels", queryset=Label.objects.only("job", "label", "value")))
+    return page
+
+
+def _label_sorted_page(jobs: QuerySet[Job], ordering: "Ordering", limit: int, offset: int) -> list[Job]:
+    """Sorted by a label's value: the jobs having the label (an inner join, which an index
+    on (label, lower(value)) serves in order, so a page does not sort every match), then the
+    jobs lacking it (as NULLs: last for asc, first for desc), each part ordered by id."""
+    key = ordering.label_key
+    labelled = jobs.filter(labels__label=key).alias(sort_value=Lower("labels__value"))
+    unlabelled = jobs.exclude(Exists(Label.objects.filter(job_id=OuterRef("pk"), label=key)))
+    if ordering.descending:
+        parts = [
+            unlabelled.order_by(F("pk").desc()),
+            labelled.order_by(F("sort_value").desc(nulls_first=True), F("pk").desc()),
+        ]
+    else:
+        parts = [
+            labelled.order_by(F("sort_value").asc(nulls_last=True), F("pk").asc()),
+            unlabelled.order_by(F("pk").asc()),
+        ]
+    page = list(parts[0][offset : offset + limit])
+    if len(page) == limit:
+        return page
+    # The first part ends on this page (or before it): the rest comes from the second part.
+    first_size = offset + len(page) if page else parts[0].count()
+    start = max(offset - first_size, 0)
+    return page + list(parts[1][start : start + limit - len(page)])
 
 
 def job_count(*, job_filter: JobFilter) -> int:
@@ -80,15 +112,37 @@ def job_get(*, partition_id: str, job_id: str) -> Job:
 
 
 def job_status_get(*, partition_id: str, job_id: str) -> str | None:
-    """The status of the job, or None when there is no such job. One indexed query: this is
-    the status check URL every worker polls."""
-    return Job.objects.filter(partition_id=partition_id, job_id=job_id).values_list("status", flat=True).first()
+    """The status of the job, or None when there is no such job.
+
+    This is the status check URL every worker polls, so it is one indexed query whose SQL
+    the ORM compiles once per database (building a queryset costs more than the query)."""
+    connection = connections[router.db_for_read(Job)]
+    sql, placeholders = _status_sql(connection.alias)
+    values = {_PARTITION: partition_id, _JOB: job_id}
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [values[placeholder] for placeholder in placeholders])
+        row = cursor.fetchone()
+    return None if row is None else row[0]
+
+
+_PARTITION, _JOB = "<partition_id>", "<job_id>"
+
+
+@functools.cache
+def _status_sql(alias: str) -> tuple[str, tuple[str, ...]]:
+    """The SQL of the status query and which value each of its parameters takes."""
+    query = Job.objects.using(alias).filter(partition_id=_PARTITION, job_id=_JOB).values_list("status", flat=True)
+    sql, params = query[:1].query.sql_with_params()
+    return sql, tuple(params)
 
 
 @dataclass(frozen=True)
 class Ordering:
-    aliases: dict
+    """Either `order_by` (a column), or `label_key` (the value of that label)."""
+
     order_by: list[OrderBy]
+    label_key: str | None = None
+    descending: bool = False
 
 
 def parse_sort(sort: str | None) -> Ordering:
@@ -98,14 +152,12 @@ def parse_sort(sort: str | None) -> Ordering:
     if ":" not in sort:
         raise BadRequest(f"Invalid format for sort: {sort}")
     field, direction = sort.split(":", 1)
-    aliases: dict = {}
+    label_key = None
     if field.startswith(LABEL_PREFIX):
-        key = field[len(LABEL_PREFIX):]
-        if not key:
+        label_key = field[len(LABEL_PREFIX):]
+        if not label_key:
             raise BadRequest("Invalid format for label sort specified")
-        label_value = Label.objects.filter(job_id=OuterRef("pk"), label=key).values("value")[:1]
-        aliases["sort_label"] = Lower(Subquery(label_value))
-        expression = F("sort_label")
+        expression = None
     elif field in _SORT_COLUMNS:
         column, is_text = _SORT_COLUMNS[field]
         expression = Lower(column) if is_text else F(column)
@@ -113,10 +165,11 @@ def parse_sort(sort: str | None) -> Ordering:
         raise BadRequest(f"Invalid value for sort field: {sort}")
     if direction not in ("asc", "desc"):
         raise BadRequest(f"Invalid value for sort direction: {direction}")
-    # NULLs (and jobs lacking the sort label) last for asc, first for desc, as PostgreSQL
-    # does by default, on every database. The primary key keeps pages stable between ties.
-    if direction == "asc":
-        order_by = [expression.asc(nulls_last=True), F("pk").asc()]
-    else:
-        order_by = [expression.desc(nulls_first=True), F("pk").desc()]
-    return Ordering(aliases=aliases, order_by=order_by)
+    descending = direction == "desc"
+    if expression is None:
+        return Ordering(order_by=[], label_key=label_key, descending=descending)
+    # NULLs last for asc, first for desc, as PostgreSQL does by default, on every database.
+    # The primary key keeps pages stable between ties.
+    if descending:
+        return Ordering(order_by=[expression.desc(nulls_first=True), F("pk").desc()], descending=True)
+    return Ordering(order_by=[expression.asc(nulls_last=True), F("pk").asc()])

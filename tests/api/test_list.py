@@ -208,3 +208,21 @@ def test_list_returns_full_job_objects(client: APIClient, make_job) -> None:
         "status", "percentageComplete", "failures", "labels",
     }
     assert job["labels"] == {"k": "v"}
+
+
+@pytest.mark.parametrize("direction", ["asc", "desc"])
+def test_label_sort_pages_join_up_across_jobs_with_and_without_the_label(client: APIClient, make_job, direction: str) -> None:
+    for index, value in enumerate(["d", "B", None, "a", "c"]):
+        make_job(f"l{index}", labels={"tag": value, "x": "1"})
+    for index in range(4):
+        make_job(f"u{index}", labels={"x": "1"})
+    make_job("other", labels={"tag": "a"}, partition_id="p2")
+    whole = ids(client, sort=f"labels.tag:{direction}", limit=100)
+    labelled = ["l3", "l1", "l4", "l0", "l2"]  # a, B, c, d, then the NULL value
+    unlabelled = ["u0", "u1", "u2", "u3"]
+    expected = labelled + unlabelled if direction == "asc" else unlabelled[::-1] + labelled[::-1]
+    assert whole == expected
+    for size in (1, 2, 4):
+        pages = [ids(client, sort=f"labels.tag:{direction}", limit=size, offset=start) for start in range(0, 12, size)]
+        assert [job_id for page in pages for job_id in page] == expected
+    assert ids(client, filter="labels.x==1", sort=f"labels.tag:{direction}", limit=3, offset=4) == expected[4:7]
