@@ -153,3 +153,25 @@ def test_classic_queue_redeliveries_are_counted_with_the_retry_header(require_ra
 
     assert AlwaysTransient.attempts == 2
     assert decode_task_message(copy_body).task_status is TaskStatus.RESULT_EXCEPTION
+
+
+@pytest.mark.server
+def test_forwarded_and_paused_messages_keep_their_headers_on_rabbitmq(require_rabbitmq, broker, queues, status_server):
+    status_server.statuses["J2"] = "Paused"
+    other = broker.queue_name("other")
+    forwarded = task_message(task_id="fwd", to=other)
+    paused = task_message(task_id="held", to=queues["in"],
+                          tracking=tracking_info(job_task_id="p1:J2", url=status_server.url("p1", "J2")))
+    broker.publish(queues["in"], forwarded.encode(), {"x-tenant": "acme"})
+    broker.publish(queues["in"], paused.encode(), {"x-tenant": "globex"})
+
+    with running(make_runner(broker, queues)):
+        [(forwarded_body, forwarded_headers)] = broker.take(other, 1)
+        [(paused_body, paused_headers)] = broker.take(queues["paused"], 1)
+
+    # (a quorum queue adds its own x-delivery-count when it delivers to the test)
+    forwarded_headers.pop("x-delivery-count", None)
+    paused_headers.pop("x-delivery-count", None)
+    assert forwarded_body == forwarded.encode() and forwarded_headers == {"x-tenant": "acme"}
+    assert decode_task_message(paused_body).task_id == "held" and paused_headers == {"x-tenant": "globex"}
+    assert broker.is_empty(queues["out"])
