@@ -142,7 +142,9 @@ class TrackerConsumer:
             self._last_message = time.monotonic()
 
     def _take_batch(self) -> list[Any]:
-        batch, self._buffer = self._buffer, []
+        # Emptied in place: the consumer's on_message is bound to this very list.
+        batch = list(self._buffer)
+        self._buffer.clear()
         self.received += len(batch)
         return batch
 
