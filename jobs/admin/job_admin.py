@@ -155,6 +155,7 @@ class JobAdmin(admin.ModelAdmin):
         return JobChangeList
 
     def changelist_view(self, request: HttpRequest, extra_context: dict | None = None) -> HttpResponse:
+        extra_context = {**(extra_context or {}), "action_limit": ACTION_LIMIT}
         if request.method != "GET":
             # Actions run each job's service in its own transaction: no surrounding one.
             return super().changelist_view(request, extra_context)

@@ -144,3 +144,14 @@ def test_pages_after_the_first(operator_client: Client, make_job: MakeJob) -> No
     assert "55 jobs" in operator_client.get(LIST_URL + "?p=2").content.decode()
     # A page past the end is the admin's usual "invalid lookup" redirect, not an error.
     assert operator_client.get(LIST_URL + "?p=9").status_code == 302
+
+
+def test_select_all_is_offered_only_within_the_action_limit(
+    operator_client: Client, make_job: MakeJob, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    for index in range(55):
+        make_job(f"job-{index:02}")
+
+    assert "Select all 55 jobs" in operator_client.get(LIST_URL).content.decode()
+    monkeypatch.setattr("jobs.admin.job_admin.ACTION_LIMIT", 54)
+    assert "Select all 55" not in operator_client.get(LIST_URL).content.decode()
