@@ -38,6 +38,17 @@ DEFAULT_PREFETCH = 2  # the original: worker threads (1) + prefetch buffer (1)
 
 
 class WorkerRunner:
+    """Runs `worker` on `input_queue` until `stop()` (or `max_messages` deliveries, for tests).
+
+    The original's settings, by name: `reject_queue` CAF_WORKER_REJECT_QUEUE (default
+    "<worker.name>-reject"), `retry_queue` CAF_WORKER_RETRY_QUEUE (default the input queue),
+    `retry_limit` CAF_WORKER_RETRY_LIMIT, `paused_queue` CAF_WORKER_PAUSED_QUEUE (None: tasks
+    of paused jobs are processed), `diverted_task_checking`
+    CAF_WORKER_ENABLE_DIVERTED_TASK_CHECKING, `zero_progress_reports` the opposite of
+    CAF_WORKER_DISABLE_ZERO_PROGRESS_REPORTING, `queue_type` CAF_RABBITMQ_QUEUE_TYPE.
+    `data_dir` holds the files of `filesystem://`; `requeue_pause` is the pause after a requeue.
+    """
+
     def __init__(
         self,
         worker: Worker,
