@@ -6,19 +6,18 @@ from typing import Any
 from django.contrib import admin, messages
 from django.contrib.admin import helpers
 from django.contrib.admin.utils import quote, unquote
-from django.contrib.admin.options import IncorrectLookupParameters
 from django.contrib.admin.views.main import ChangeList
-from django.core.paginator import InvalidPage
 from django.core.exceptions import PermissionDenied
-from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
+from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString
-from django.utils.timezone import localtime
 
 from jobs.admin import details
+from jobs.admin.changelist import JobChangeList
+from jobs.admin.display import display_time, progress_bar, status_badge
 from jobs.admin.filters import HasFailuresFilter, PartitionFilter
 from jobs.admin.operations import OPERATIONS, Operation, apply_operation
 from jobs.admin.paginator import CappedCountPaginator
@@ -33,49 +32,6 @@ ACTION_LIMIT = 1000
 # Jobs listed by name on a confirmation page.
 CONFIRMATION_LISTED = 50
 
-# Columns the list reads; everything else (descriptions, failure details...) stays in the table.
-LIST_COLUMNS = [
-    "id", "partition_id", "job_id", "name", "status", "percentage_complete",
-    "create_date", "last_update_date",
-]
-
-
-class JobChangeList(ChangeList):
-    def get_queryset(self, request: HttpRequest, exclude_parameters: Any = None) -> QuerySet[Job]:
-        queryset = super().get_queryset(request, exclude_parameters)
-        # The prefetch runs on the page's slice only: one query for the labels of 50 jobs.
-        labels = Label.objects.only("id", "job", "label", "value").order_by("label")
-        return queryset.only(*LIST_COLUMNS).prefetch_related(Prefetch("labels", queryset=labels))
-
-    def get_results(self, request: HttpRequest) -> None:
-        """As the admin's own, but a short first page is the whole result: it is then counted
-        from the rows read, with no COUNT query. A search that matches a few jobs thus scans
-        the table once instead of twice."""
-        paginator = self.model_admin.get_paginator(request, self.queryset, self.list_per_page)
-        first_rows = None
-        if self.page_num == 1 and not self.show_all:
-            first_rows = list(self.queryset[: self.list_per_page + 1])
-            if len(first_rows) <= self.list_per_page:
-                paginator.count = len(first_rows)  # overrides the cached_property
-        result_count = paginator.count
-        self.can_show_all = result_count <= self.list_max_show_all
-        self.multi_page = result_count > self.list_per_page
-        if self.show_all and self.can_show_all:
-            self.result_list = self.queryset._clone()
-        elif first_rows is not None:
-            self.result_list = first_rows[: self.list_per_page]
-        else:
-            try:
-                self.result_list = paginator.page(self.page_num).object_list
-            except InvalidPage:
-                raise IncorrectLookupParameters from None
-        self.result_count = result_count
-        self.show_full_result_count = False
-        self.full_result_count = None
-        # Actions stay offered: the list is never fully counted.
-        self.show_admin_actions = True
-        self.paginator = paginator
-
 
 def _bulk_action(operation: Operation) -> Any:
     def action(modeladmin: "JobAdmin", request: HttpRequest, queryset: QuerySet[Job]) -> HttpResponse | None:
@@ -83,26 +39,6 @@ def _bulk_action(operation: Operation) -> Any:
 
     action.__name__ = f"{operation.name}_jobs"
     return admin.action(description=f"{operation.verb} selected jobs", permissions=["operate"])(action)
-
-
-def _display_time(value: Any) -> str:
-    # Compact and to the second: keeps the list narrow and shows the page's updates tick.
-    return localtime(value).strftime("%Y-%m-%d %H:%M:%S %Z") if value else "-"
-
-
-def status_badge(status: str) -> SafeString:
-    return format_html(
-        '<span class="job-status job-status-{}" data-job-status>{}</span>', status.lower(), status
-    )
-
-
-def progress_bar(percentage: float) -> SafeString:
-    shown = max(0.0, min(100.0, percentage or 0.0))
-    return format_html(
-        '<span class="job-progress" data-job-progress title="{}%"><span style="width: {}%"></span></span>'
-        ' <span class="job-percent" data-job-percent>{}%</span>',
-        f"{shown:g}", f"{shown:.1f}", f"{shown:.0f}",
-    )
 
 
 @admin.register(Job)
@@ -187,11 +123,11 @@ class JobAdmin(admin.ModelAdmin):
 
     @admin.display(description="created", ordering="create_date")
     def create_column(self, job: Job) -> str:
-        return _display_time(job.create_date)
+        return display_time(job.create_date)
 
     @admin.display(description="last update", ordering="last_update_date")
     def updated_column(self, job: Job) -> str:
-        return _display_time(job.last_update_date)
+        return display_time(job.last_update_date)
 
     @admin.display(description="labels")
     def labels_column(self, job: Job) -> SafeString:
@@ -211,11 +147,11 @@ class JobAdmin(admin.ModelAdmin):
 
     @admin.display(description="created")
     def created_field(self, job: Job) -> str:
-        return _display_time(job.create_date)
+        return display_time(job.create_date)
 
     @admin.display(description="last update")
     def last_update_field(self, job: Job) -> SafeString:
-        return format_html('<span data-job-updated>{}</span>', _display_time(job.last_update_date))
+        return format_html('<span data-job-updated>{}</span>', display_time(job.last_update_date))
 
     @admin.display(description="labels")
     def labels_field(self, job: Job) -> SafeString:
@@ -290,7 +226,7 @@ class JobAdmin(admin.ModelAdmin):
             "status": job.status,
             "percentageComplete": job.percentage_complete,
             "lastUpdateDate": job.last_update_date.isoformat(),
-            "lastUpdateDisplay": _display_time(job.last_update_date),
+            "lastUpdateDisplay": display_time(job.last_update_date),
         })
 
     # --- operations ------------------------------------------------------------------------
