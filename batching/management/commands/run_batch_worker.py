@@ -18,6 +18,7 @@ class Command(BaseCommand):
         parser.add_argument("--output-queue", default=None, help="default BATCH_WORKER_OUTPUT_QUEUE (batch-out)")
         parser.add_argument("--paused-queue", default=None,
                             help="where messages of paused jobs go (default CAF_WORKER_PAUSED_QUEUE; '' = none)")
+        parser.add_argument("--reject-queue", default=None, help="default worker-batch-reject")
         parser.add_argument("--return-value-behaviour", default=None,
                             choices=[behaviour.value for behaviour in ReturnValueBehaviour])
         parser.add_argument("--prefetch", type=int, default=2)
@@ -40,6 +41,7 @@ class Command(BaseCommand):
             input_queue=input_queue,
             output_queue=options["output_queue"] or settings.BATCH_WORKER_OUTPUT_QUEUE,
             paused_queue=settings.CAF_WORKER_PAUSED_QUEUE if paused_queue is None else paused_queue,
+            reject_queue=options["reject_queue"],
             retry_limit=options["retry_limit"],
             prefetch=options["prefetch"],
             data_dir=Path(settings.BROKER_DATA_DIR),
