@@ -17,31 +17,24 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass, field
+from datetime import datetime
 
 from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
 from jobs.models import Job
-from tracking.models import TaskProgress
 from tracking.reports import Report
+from tracking.services.store import (
+    failed_children_details,
+    node_failures_set,
+    nodes_insert,
+    nodes_load,
+    nodes_update,
+)
 from tracking.services.dependents import dependents_fail, dependents_release
 from tracking.services.tree import GATHER, JobTree, ancestors
 
-NODE_FIELDS = [
-    "status",
-    "percentage",
-    "failure_details",
-    "rolled_up",
-    "children_reported",
-    "children_completed",
-    "children_failed",
-    "children_percentage_sum",
-    "final_child_number",
-    "max_child_number",
-    "last_update_date",
-]
-WRITE_BATCH = 1000
 
 
 @dataclass
@@ -99,24 +92,15 @@ def _lock_jobs(keys: set[tuple[str, str]]) -> dict[tuple[str, str], Job]:
     return {(job.partition_id, job.job_id): job for job in locked}
 
 
-def _load_trees(jobs: dict[tuple[str, str], Job], reports: list[Report], now) -> dict[tuple[str, str], JobTree]:
+def _load_trees(jobs: dict[tuple[str, str], Job], reports: list[Report], now: datetime) -> dict[tuple[str, str], JobTree]:
     wanted: dict[int, set[str]] = defaultdict(set)
     for report in reports:
         job = jobs.get(report.job_key)
         if job is not None:
             wanted[job.pk].add(report.task_id)
             wanted[job.pk].update(ancestors(report.task_id))
-    nodes: dict[int, dict[str, TaskProgress]] = defaultdict(dict)
-    if wanted:
-        task_ids = set().union(*wanted.values())
-        partitions = {partition_id for partition_id, _ in jobs}
-        rows = TaskProgress.objects.filter(
-            partition_id__in=partitions, job_pk__in=list(wanted), task_id__in=list(task_ids)
-        )
-        for row in rows:
-            if row.task_id in wanted[row.job_pk]:
-                nodes[row.job_pk][row.task_id] = row
-    return {key: JobTree(job, nodes[job.pk], now) for key, job in jobs.items()}
+    nodes = nodes_load(partition_ids={partition_id for partition_id, _ in jobs}, wanted=wanted)
+    return {key: JobTree(job, nodes.get(job.pk, {}), now) for key, job in jobs.items()}
 
 
 def _write_tree(tree: JobTree) -> None:
@@ -124,11 +108,11 @@ def _write_tree(tree: JobTree) -> None:
     gather = tree.failures_to_gather()
     for node in gather:
         node.failure_details = None  # written once the children are
-    TaskProgress.objects.bulk_create(new, batch_size=WRITE_BATCH)
-    TaskProgress.objects.bulk_update(changed, NODE_FIELDS, batch_size=WRITE_BATCH // 10)
+    nodes_insert(new, tree.now)
+    nodes_update(changed, tree.now)
     for node in gather:
-        node.failure_details = _failed_children_details(node) or None
-        TaskProgress.objects.filter(pk=node.pk).update(failure_details=node.failure_details)
+        node.failure_details = failed_children_details(node) or None
+        node_failures_set(node, node.failure_details)
     if tree.job_changed:
         job = tree.job
         if tree.job_failures_from_root:
@@ -139,11 +123,3 @@ def _write_tree(tree: JobTree) -> None:
             failure_details=job.failure_details,
             last_update_date=job.last_update_date,
         )
-
-
-def _failed_children_details(node: TaskProgress) -> list:
-    """A parent's failures are its failed children's, in subtask order (§2.4)."""
-    details = TaskProgress.objects.filter(
-        partition_id=node.partition_id, job_pk=node.job_pk, parent_task_id=node.task_id, status="Failed"
-    ).order_by("number").values_list("failure_details", flat=True)
-    return [record for records in details if records for record in records]

@@ -13,8 +13,8 @@ from typing import Any
 
 from jobs.models import Job
 from jobs.states import FINISHED_FOR_REPORTS, JobStatus, resolve_reported_status
-from tracking.models import TaskProgress
 from tracking.reports import Report, ReportKind
+from tracking.services.store import Node
 from tracking.rollup import (
     COMPLETED_STATE,
     FAILED_STATE,
@@ -43,11 +43,11 @@ def ancestors(task_id: str) -> list[str]:
 class JobTree:
     """The loaded nodes of one locked job, and what changed."""
 
-    def __init__(self, job: Job, nodes: dict[str, TaskProgress], now: datetime) -> None:
+    def __init__(self, job: Job, nodes: dict[str, Node], now: datetime) -> None:
         self.job = job
         self.nodes = nodes
         self.now = now
-        self.dirty: dict[str, TaskProgress] = {}
+        self.dirty: dict[str, Node] = {}
         self.job_changed = False
         self.job_failures_from_root = False
         self.failed_reports: list[dict[str, Any]] = []
@@ -80,13 +80,13 @@ class JobTree:
             node = self._node(task_id)
             if node.status == JobStatus.COMPLETED:
                 return
-            old = None if getattr(node, "_unreported", False) else TaskState(JobStatus(node.status), node.percentage)
-            node._unreported = False
+            old = TaskState(JobStatus(node.status), node.percentage) if node.reported else None
+            node.reported = True
             node.status = state.status
             node.percentage = state.percentage
             node.failure_details = failures
             node.rolled_up = rolled_up
-            self._touch(node)
+            self.dirty[node.task_id] = node
             if node.parent_task_id is None:
                 self._set_job(state, from_root=rolled_up)
                 return
@@ -106,11 +106,11 @@ class JobTree:
         self.job_changed = True
         self.job_failures_from_root = from_root
 
-    def _node(self, task_id: str) -> TaskProgress:
+    def _node(self, task_id: str) -> Node:
         node = self.nodes.get(task_id)
         if node is None:
             parent, sep, tail = task_id.rpartition(".")
-            node = TaskProgress(
+            node = Node(
                 partition_id=self.job.partition_id,
                 job_id=self.job.job_id,
                 job_pk=self.job.pk,
@@ -118,15 +118,11 @@ class JobTree:
                 parent_task_id=parent if sep else None,
                 number=int(tail.rstrip("*")) if sep else None,
                 is_final=bool(sep) and tail.endswith("*"),
-                last_update_date=self.now,
+                status=JobStatus.WAITING,
+                reported=False,
             )
-            node._unreported = True
             self.nodes[task_id] = node
         return node
-
-    def _touch(self, node: TaskProgress) -> None:
-        node.last_update_date = self.now
-        self.dirty[node.task_id] = node
 
     # --- results -------------------------------------------------------------------------
 
@@ -134,11 +130,11 @@ class JobTree:
     def completed_now(self) -> bool:
         return self.job.status == JobStatus.COMPLETED and self.initial_status != JobStatus.COMPLETED
 
-    def new_and_changed(self) -> tuple[list[TaskProgress], list[TaskProgress]]:
+    def new_and_changed(self) -> tuple[list[Node], list[Node]]:
         touched = list(self.dirty.values())
-        return [n for n in touched if n._state.adding], [n for n in touched if not n._state.adding]
+        return [n for n in touched if n.pk is None], [n for n in touched if n.pk is not None]
 
-    def failures_to_gather(self) -> list[TaskProgress]:
+    def failures_to_gather(self) -> list[Node]:
         """Rolled-up nodes whose failure details come from their failed children, deepest
         first so that a parent reads its children's details once they are written."""
         nodes = [n for n in self.dirty.values() if n.failure_details is GATHER]
