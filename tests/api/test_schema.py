@@ -1,7 +1,6 @@
 """The OpenAPI document: valid, warning-free, with the original's operation ids."""
 from pathlib import Path
 
-import pytest
 import yaml
 from django.core.management import call_command
 from rest_framework.test import APIClient
