@@ -155,3 +155,14 @@ def test_a_paused_job_stays_paused_while_progress_is_recorded(make_job):
     job = make_job("J1", status=JobStatus.PAUSED)
     apply(complete("J1.1"))
     assert (reload(job).status, reload(job).percentage_complete) == (JobStatus.PAUSED, 50.0)
+
+
+def test_failure_details_survive_a_reload_of_their_node(make_job):
+    job = make_job("J1")
+    apply(failed("J1.1.1", message="first"))
+    apply(progress("J1.2", 10))  # the job row keeps gathering from J1.1
+    apply(progress("J1.1.2", 10))  # reloads J1.1 with its stored details
+    job = reload(job)
+    assert job.status == F
+    assert [record["failureMessage"] for record in job.failure_details] == ["first"]
+    assert TaskProgress.objects.get(job_pk=job.pk, task_id="J1.1").failure_details[0]["failureMessage"] == "first"

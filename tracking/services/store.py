@@ -63,13 +63,27 @@ def nodes_load(*, partition_ids: set[str], wanted: dict[int, set[str]]) -> dict[
     found: dict[int, dict[str, Node]] = {job_pk: {} for job_pk in wanted}
     if not wanted:
         return found
-    task_ids = set().union(*wanted.values())
+    task_ids = list(set().union(*wanted.values()))
     columns = (*KEY_FIELDS, *STATE_FIELDS, "pk")
-    rows = TaskProgress.objects.filter(
-        partition_id__in=partition_ids, job_pk__in=list(wanted), task_id__in=list(task_ids)
-    ).values_list(*columns)
-    for row in rows.iterator(chunk_size=5000):
+    if connection.vendor == "postgresql":
+        # One array parameter instead of thousands of IN placeholders (2-5x faster to send).
+        table = connection.ops.quote_name(TaskProgress._meta.db_table)
+        selected = ", ".join(connection.ops.quote_name(_column(name)) for name in columns)
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"SELECT {selected} FROM {table} "
+                "WHERE partition_id = ANY(%s) AND job_pk = ANY(%s) AND task_id = ANY(%s)",
+                [sorted(partition_ids), list(wanted), task_ids],
+            )
+            rows = cursor.fetchall()
+    else:
+        rows = TaskProgress.objects.filter(
+            partition_id__in=partition_ids, job_pk__in=list(wanted), task_id__in=task_ids
+        ).values_list(*columns)
+    for row in rows:
         node = Node(**dict(zip(columns, row, strict=True)))
+        if isinstance(node.failure_details, str):  # Django has psycopg hand jsonb over as text
+            node.failure_details = json.loads(node.failure_details)
         if node.task_id in wanted[node.job_pk]:
             found[node.job_pk][node.task_id] = node
     return found
@@ -124,7 +138,7 @@ def failed_children_details(node: Node) -> list:
 
 
 def _column(name: str) -> str:
-    return TaskProgress._meta.get_field(name).column
+    return "id" if name == "pk" else TaskProgress._meta.get_field(name).column
 
 
 def _values(node: Node, fields: Iterable[str], now: datetime, *, json_text: bool = False) -> tuple:
