@@ -9,7 +9,7 @@ from rest_framework.views import APIView
 
 from jobs.api import schema
 from jobs.api.serializers import JobSerializer, job_to_dict
-from jobs.api.validation import int_query_param, validate_partition_id
+from jobs.api.validation import int_query_param, validate_partition_id, validate_query_params
 from jobs.selectors import JobFilter, job_count, job_list
 from jobs.services.bulk import jobs_cancel, jobs_delete
 
@@ -24,6 +24,7 @@ BULK_PARAMETERS = [
 
 def _job_filter(request: Request, partition_id: str, *, status_type: bool, label_exist: bool) -> JobFilter:
     params = request.query_params
+    validate_query_params(params)
     return JobFilter(
         partition_id=partition_id,
         job_id_starts_with=params.get("jobIdStartsWith"),

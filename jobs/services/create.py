@@ -217,6 +217,12 @@ def _check_lengths(
     for value, limit, what in checks:
         if isinstance(value, str) and len(value) > limit:
             raise BadRequest(f"{what} is longer than {limit} characters.")
+    # PostgreSQL text cannot hold NUL; taskData and parameters are stored as bytes / not at all.
+    stored_text = [definition.get(key) for key in ("name", "description", "externalData", "type")]
+    stored_text += [*labels, *labels.values(), *(p.job_id for p in prerequisites)]
+    stored_text += [task.get("taskClassifier"), task.get("taskPipe"), task.get("targetPipe")]
+    if any(isinstance(text, str) and "\x00" in text for text in stored_text):
+        raise BadRequest("The job definition contains a NUL character (\\u0000), which cannot be stored.")
 
 
 def partition_suspended(partition_id: str) -> bool:

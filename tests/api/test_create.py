@@ -440,3 +440,14 @@ def test_body_is_not_mutated_by_hashing() -> None:
     copied = copy.deepcopy(body)
     create.job_definition_hash(body)
     assert body == copied
+
+
+def test_nul_in_a_job_type_built_task_is_400(client: APIClient, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(
+        create.job_types,
+        "build_task",
+        lambda **kwargs: {"taskClassifier": "c", "taskApiVersion": 1, "taskData": {}, "taskPipe": "a\x00b"},
+    )
+    response = put(client, {"type": "basic"})
+    assert response.status_code == 400
+    assert response.json() == {"message": "The job definition contains a NUL character (\\u0000), which cannot be stored."}

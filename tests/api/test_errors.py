@@ -100,3 +100,39 @@ def test_url_encoded_ids_are_decoded(client: APIClient) -> None:
     response = client.put(V1 + "/partitions/p%201/jobs/j%20one", new_job_body(), format="json")
     assert response.status_code == 201
     assert client.get(V1 + "/partitions/p 1/jobs/j one").json()["id"] == "j one"
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "/partitions/p1/jobs/a%00b/status",
+        "/partitions/p1/jobs/a%00b/isActive",
+        "/partitions/p%001/jobs",
+        "/partitions/p1/jobs?filter=id==a%00b",
+        "/partitions/p1/jobs?jobIdStartsWith=a%00b",
+        "/partitions/p1/jobs?sort=labels.a%00b:asc",
+        "/partitions/p1/jobs?labelExist=a%00b",
+        "/partitions/p1/jobStats/count?filter=labels.a%00b==1",
+    ],
+)
+def test_nul_characters_are_400_on_every_database(client: APIClient, url: str) -> None:
+    response = client.get(V1 + url)
+    assert response.status_code == 400
+    assert response.json()["message"]
+
+
+@pytest.mark.parametrize("field", ["name", "description", "externalData"])
+def test_nul_characters_in_stored_text_are_400(client: APIClient, field: str) -> None:
+    response = client.put(V1 + "/partitions/p1/jobs/j1", new_job_body(**{field: "a\u0000b"}), format="json")
+    assert response.status_code == 400
+    assert response.json() == {"message": f"Invalid job definition: {field}: Null characters are not allowed."}
+
+
+def test_nul_characters_in_labels_and_task_data_object(client: APIClient) -> None:
+    response = client.put(V1 + "/partitions/p1/jobs/j1", new_job_body(labels={"k": "\u0000"}), format="json")
+    assert response.status_code == 400
+    response = client.put(V1 + "/partitions/p1/jobs/j1", new_job_body(labels={"k\u0000": "v"}), format="json")
+    assert response.json()["message"].startswith("A provided label name contains an invalid character")
+    body = new_job_body()
+    body["task"]["taskData"] = {"text": "a\u0000b"}  # stored as bytes: fine
+    assert client.put(V1 + "/partitions/p1/jobs/j1", body, format="json").status_code == 201
