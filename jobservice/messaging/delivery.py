@@ -221,7 +221,11 @@ class DeliveryHandler:
         return OutgoingMessage(queue, strip_tracking(copy, queue).encode())
 
 
+# Counters a quorum queue adds to each delivery (RabbitMQ 4 adds x-acquired-count too).
+_BROKER_DELIVERY_HEADERS = frozenset({DELIVERY_COUNT_HEADER, "x-acquired-count"})
+
+
 def _kept_headers(delivery: Delivery) -> dict[str, Any]:
-    # Forwarded and paused copies keep the sender's headers (§2.5), but not the broker's own
-    # delivery count: it belongs to this delivery, not to the copy.
-    return {key: value for key, value in delivery.headers.items() if key != DELIVERY_COUNT_HEADER}
+    # Forwarded and paused copies keep the sender's headers (§2.5), but not the broker's
+    # delivery counters: they belong to this delivery, not to the copy.
+    return {key: value for key, value in delivery.headers.items() if key not in _BROKER_DELIVERY_HEADERS}

@@ -134,7 +134,7 @@ class Broker:
         with Publisher(self.url, queue_type=self.queue_type, data_dir=self.data_dir) as publisher:
             publisher.publish(queue, body, headers)
 
-    def take(self, queue: str, count: int, *, timeout: float = 10.0) -> list[tuple[bytes, dict[str, Any]]]:
+    def take(self, queue: str, count: int, *, timeout: float = 20.0) -> list[tuple[bytes, dict[str, Any]]]:
         """Takes (acks) `count` messages from `queue`, waiting up to `timeout` seconds."""
         got: list[tuple[bytes, dict[str, Any]]] = []
         deadline = time.monotonic() + timeout

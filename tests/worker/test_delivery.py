@@ -263,7 +263,7 @@ def test_paused_job_message_goes_to_the_paused_queue_unchanged(status_server):
     h, rec = handler(paused_queue="worker-paused")
     message = task_message(tracking=tracking_info(url=status_server.url("p1", "J1")))
 
-    outcome = deliver(h, message, headers={"x-custom": "kept", "x-delivery-count": 2})
+    outcome = deliver(h, message, headers={"x-custom": "kept", "x-delivery-count": 2, "x-acquired-count": 3})
 
     assert outcome.action is Action.ACK
     [copy] = rec.messages
