@@ -16,6 +16,7 @@ broker connection reconnects with backoff; the broker redelivers whatever was no
 from __future__ import annotations
 
 import logging
+import resource
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -183,7 +184,7 @@ class TrackerConsumer:
             delivery.message.ack()
         logger.info(
             "Batch of %d message(s): %d report(s) applied, %d ignored, %d refused, jobs completed %s, "
-            "%d dependent(s) released, %d failed, %.0f ms",
+            "%d dependent(s) released, %d failed, %.0f ms, peak rss %d MiB",
             len(deliveries),
             outcome.applied,
             outcome.ignored,
@@ -192,6 +193,7 @@ class TrackerConsumer:
             outcome.released_jobs,
             outcome.failed_dependents,
             (time.monotonic() - started) * 1000,
+            resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024,
         )
 
     def _apply(self, deliveries: list[Delivery], *, backoff: float = 1.0) -> BatchOutcome | None:
