@@ -50,20 +50,25 @@ def _cancel_waiting_dependents(job: Job, reason: str) -> None:
         dependents = Job.objects.select_for_update().filter(
             pk__in=list(waiting_pks), status__in=[JobStatus.WAITING, JobStatus.PAUSED]
         )
+        failure = _prerequisite_gone_failure(prerequisite, reason)
         for dependent in dependents:
-            failure = _prerequisite_gone_failure(prerequisite, reason)
             _set_cancelled(dependent, failures=[*(dependent.failure_details or []), failure])
             pending.append(dependent)
 
 
-def _set_cancelled(job: Job, failures: list | None = None) -> None:
-    job.status = JobStatus.CANCELLED
+def _set_status(job: Job, status: JobStatus, *, failures: list | None = None) -> None:
+    """Saves the job's new status and last update time (and failures, when given)."""
+    job.status = status
     job.last_update_date = timezone.now()
     fields = ["status", "last_update_date"]
     if failures is not None:
         job.failure_details = failures
         fields.append("failure_details")
     job.save(update_fields=fields)
+
+
+def _set_cancelled(job: Job, failures: list | None = None) -> None:
+    _set_status(job, JobStatus.CANCELLED, failures=failures)
     # Cancelled work is never dispatched later, and kept messages are never replayed.
     JobTask.objects.filter(job=job).delete()
     PausedMessage.objects.filter(job=job).delete()
@@ -91,9 +96,7 @@ def job_pause(*, partition_id: str, job_id: str) -> TransitionResult:
         )
     if job.status == JobStatus.PAUSED:
         return TransitionResult(job, changed=False)
-    job.status = JobStatus.PAUSED
-    job.last_update_date = timezone.now()
-    job.save(update_fields=["status", "last_update_date"])
+    _set_status(job, JobStatus.PAUSED)
     return TransitionResult(job, changed=True)
 
 
@@ -107,12 +110,11 @@ def job_resume(*, partition_id: str, job_id: str) -> TransitionResult:
         )
     if job.status == JobStatus.ACTIVE:
         return TransitionResult(job, changed=False)
-    now = timezone.now()
-    job.status = JobStatus.ACTIVE
-    job.last_update_date = now
-    job.save(update_fields=["status", "last_update_date"])
+    _set_status(job, JobStatus.ACTIVE)
     # The messages workers diverted while the job was paused go back to their queues.
-    released = PausedMessage.objects.filter(job=job, released_date__isnull=True).update(released_date=now)
+    released = PausedMessage.objects.filter(job=job, released_date__isnull=True).update(
+        released_date=job.last_update_date
+    )
     if released:
         dispatch_after_commit()
     return TransitionResult(job, changed=True)
