@@ -11,15 +11,8 @@ from jobs.errors import JobServiceError
 logger = logging.getLogger(__name__)
 
 
-def _drf_message(exc: exceptions.APIException) -> str:
-    detail = exc.detail
-    if isinstance(detail, dict):
-        parts = [f"{field}: {_flatten(value)}" for field, value in detail.items()]
-        return "; ".join(parts)
-    return _flatten(detail)
-
-
 def _flatten(detail: object) -> str:
+    """DRF's error detail (a string, or lists and dicts of them) as one line."""
     if isinstance(detail, list):
         return " ".join(_flatten(item) for item in detail)
     if isinstance(detail, dict):
@@ -36,7 +29,7 @@ def exception_handler(exc: Exception, context: dict) -> Response | None:
         return Response({"message": f"Unable to process JSON: {exc.detail}"}, status=400)
     response = drf_exception_handler(exc, context)
     if response is not None and isinstance(exc, exceptions.APIException):
-        response.data = {"message": _drf_message(exc)}
+        response.data = {"message": _flatten(exc.detail)}
         return response
     logger.exception("Unhandled error in %s", context.get("view"))
     return Response({"message": "Internal server error."}, status=500)
