@@ -1,7 +1,10 @@
 """Operations on the jobs of a partition: list, count, bulk cancel and delete (reference
 §3.2, §3.7, §3.9, §3.14)."""
+from collections.abc import Callable
+from typing import Any
+
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiResponse, extend_schema, inline_serializer
+from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view, inline_serializer
 from rest_framework import serializers
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -90,50 +93,62 @@ class JobCountApi(APIView):
         return Response(job_count(job_filter=_job_filter(request, partitionId, status_type=True, label_exist=False)))
 
 
-class JobsCancelApi(APIView):
-    @extend_schema(
-        operation_id="cancelJobs",
-        summary="Cancels multiple jobs that meet the criteria of provided parameters.",
-        description="Cancels the matching jobs that are Active, Paused or Waiting, in batches of "
-        "CAF_CANCEL_JOBS_BATCH_LIMIT, each batch in its own transaction.",
-        parameters=BULK_PARAMETERS,
-        request=None,
-        responses={
-            200: OpenApiResponse(
-                inline_serializer("jobsCanceled", {"jobsCanceled": serializers.IntegerField()}),
-                description="Returns the number of jobs that were cancelled.",
-            ),
-            400: schema.BAD_REQUEST,
-            503: schema.UNAVAILABLE,
-        },
-        tags=["Jobs"],
-    )
+class _BulkOperationApi(APIView):
+    """POST jobs:cancel / jobs:delete: the bulk service on the matching jobs, and how many it
+    changed under `count_key`."""
+
+    operation: Callable[..., int]
+    count_key: str
+
     def post(self, request: Request, partitionId: str) -> Response:
         validate_partition_id(partitionId)
         job_filter = _job_filter(request, partitionId, status_type=False, label_exist=True)
-        return Response({"jobsCanceled": jobs_cancel(job_filter=job_filter)})
+        return Response({self.count_key: type(self).operation(job_filter=job_filter)})
 
 
-class JobsDeleteApi(APIView):
-    @extend_schema(
-        operation_id="deleteJobs",
-        summary="Deletes multiple jobs that meet the criteria of provided parameters.",
-        description="Deletes the matching jobs whatever their status (every job of the partition when "
-        "no parameter is given), in batches of CAF_DELETE_JOBS_BATCH_LIMIT, each batch in its own "
-        "transaction.",
-        parameters=BULK_PARAMETERS,
-        request=None,
-        responses={
-            200: OpenApiResponse(
-                inline_serializer("jobsDeleted", {"jobsDeleted": serializers.IntegerField()}),
-                description="Returns the number of jobs that were deleted.",
-            ),
-            400: schema.BAD_REQUEST,
-            503: schema.UNAVAILABLE,
-        },
-        tags=["Jobs"],
+def _bulk_schema(operation_id: str, summary: str, description: str, count_key: str, counted: str) -> Any:
+    return extend_schema_view(
+        post=extend_schema(
+            operation_id=operation_id,
+            summary=summary,
+            description=description,
+            parameters=BULK_PARAMETERS,
+            request=None,
+            responses={
+                200: OpenApiResponse(
+                    inline_serializer(count_key, {count_key: serializers.IntegerField()}),
+                    description=f"Returns the number of jobs that were {counted}.",
+                ),
+                400: schema.BAD_REQUEST,
+                503: schema.UNAVAILABLE,
+            },
+            tags=["Jobs"],
+        )
     )
-    def post(self, request: Request, partitionId: str) -> Response:
-        validate_partition_id(partitionId)
-        job_filter = _job_filter(request, partitionId, status_type=False, label_exist=True)
-        return Response({"jobsDeleted": jobs_delete(job_filter=job_filter)})
+
+
+@_bulk_schema(
+    "cancelJobs",
+    "Cancels multiple jobs that meet the criteria of provided parameters.",
+    "Cancels the matching jobs that are Active, Paused or Waiting, in batches of "
+    "CAF_CANCEL_JOBS_BATCH_LIMIT, each batch in its own transaction.",
+    "jobsCanceled",
+    "cancelled",
+)
+class JobsCancelApi(_BulkOperationApi):
+    operation = staticmethod(jobs_cancel)
+    count_key = "jobsCanceled"
+
+
+@_bulk_schema(
+    "deleteJobs",
+    "Deletes multiple jobs that meet the criteria of provided parameters.",
+    "Deletes the matching jobs whatever their status (every job of the partition when "
+    "no parameter is given), in batches of CAF_DELETE_JOBS_BATCH_LIMIT, each batch in its own "
+    "transaction.",
+    "jobsDeleted",
+    "deleted",
+)
+class JobsDeleteApi(_BulkOperationApi):
+    operation = staticmethod(jobs_delete)
+    count_key = "jobsDeleted"

@@ -2,9 +2,12 @@
 
 Each view checks the ids, calls one service or selector and formats the answer.
 """
+from collections.abc import Callable
+from typing import Any
+
 from django.conf import settings
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import status
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -106,57 +109,61 @@ class JobApi(APIView):
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
-class JobCancelApi(APIView):
-    @extend_schema(
-        operation_id="cancelJob",
-        summary="Cancels the job.",
-        description="Cancels a Waiting, Active or Paused job (a Cancelled one is left as it is). Its "
-        "undispatched task is dropped, and jobs waiting for it are cancelled too.",
-        parameters=JOB_PARAMETERS,
-        request=None,
-        responses={204: NO_CONTENT, 400: schema.BAD_REQUEST, 404: schema.NOT_FOUND, 503: schema.UNAVAILABLE},
-        tags=["Jobs"],
-    )
+class _JobOperationApi(APIView):
+    """POST .../cancel, /pause, /resume: the service of the operation on the job, then 204."""
+
+    operation: Callable[..., object]
+
     def post(self, request: Request, partitionId: str, jobId: str) -> Response:
         validate_ids(partitionId, jobId)
-        job_cancel(partition_id=partitionId, job_id=jobId)
+        type(self).operation(partition_id=partitionId, job_id=jobId)
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
-class JobPauseApi(APIView):
-    @extend_schema(
-        operation_id="pauseJob",
-        summary="Pauses the job.",
-        description="Pauses a Waiting or Active job (a Paused one is left as it is). Workers see it "
-        "through the status URL and hand the job's messages back to this service until it is resumed.",
-        parameters=JOB_PARAMETERS,
-        request=None,
-        responses={204: NO_CONTENT, 400: schema.BAD_REQUEST, 404: schema.NOT_FOUND, 503: schema.UNAVAILABLE},
-        tags=["Jobs"],
+def _operation_schema(operation_id: str, summary: str, description: str) -> Any:
+    return extend_schema_view(
+        post=extend_schema(
+            operation_id=operation_id,
+            summary=summary,
+            description=description,
+            parameters=JOB_PARAMETERS,
+            request=None,
+            responses={204: NO_CONTENT, 400: schema.BAD_REQUEST, 404: schema.NOT_FOUND, 503: schema.UNAVAILABLE},
+            tags=["Jobs"],
+        )
     )
-    def post(self, request: Request, partitionId: str, jobId: str) -> Response:
-        validate_ids(partitionId, jobId)
-        job_pause(partition_id=partitionId, job_id=jobId)
-        return Response(status=status.HTTP_204_NO_CONTENT)
 
 
-class JobResumeApi(APIView):
-    @extend_schema(
-        operation_id="resumeJob",
-        summary="Resumes the job.",
-        description="Resumes a Paused job (an Active one is left as it is): it becomes Active and the "
-        "messages its workers handed back while it was paused are re-published to their queues. "
-        "Unlike the original, no message is sent to a resume (task unstowing) queue: this service "
-        "keeps the paused messages itself.",
-        parameters=JOB_PARAMETERS,
-        request=None,
-        responses={204: NO_CONTENT, 400: schema.BAD_REQUEST, 404: schema.NOT_FOUND, 503: schema.UNAVAILABLE},
-        tags=["Jobs"],
-    )
-    def post(self, request: Request, partitionId: str, jobId: str) -> Response:
-        validate_ids(partitionId, jobId)
-        job_resume(partition_id=partitionId, job_id=jobId)
-        return Response(status=status.HTTP_204_NO_CONTENT)
+@_operation_schema(
+    "cancelJob",
+    "Cancels the job.",
+    "Cancels a Waiting, Active or Paused job (a Cancelled one is left as it is). Its "
+    "undispatched task is dropped, and jobs waiting for it are cancelled too.",
+)
+class JobCancelApi(_JobOperationApi):
+    operation = staticmethod(job_cancel)
+
+
+@_operation_schema(
+    "pauseJob",
+    "Pauses the job.",
+    "Pauses a Waiting or Active job (a Paused one is left as it is). Workers see it "
+    "through the status URL and hand the job's messages back to this service until it is resumed.",
+)
+class JobPauseApi(_JobOperationApi):
+    operation = staticmethod(job_pause)
+
+
+@_operation_schema(
+    "resumeJob",
+    "Resumes the job.",
+    "Resumes a Paused job (an Active one is left as it is): it becomes Active and the "
+    "messages its workers handed back while it was paused are re-published to their queues. "
+    "Unlike the original, no message is sent to a resume (task unstowing) queue: this service "
+    "keeps the paused messages itself.",
+)
+class JobResumeApi(_JobOperationApi):
+    operation = staticmethod(job_resume)
 
 
 class JobIsActiveApi(APIView):
