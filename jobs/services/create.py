@@ -318,20 +318,20 @@ def _incomplete_prerequisites(new_job: _NewJob) -> list[str]:
 
 def _prerequisites_waiting_on(partition_id: str, job_id: str, prerequisite_ids: list[str]) -> list[str]:
     """Those of `prerequisite_ids` that already wait, transitively, for `job_id` (a job may
-    name a prerequisite that does not exist yet, and that job may later name it back)."""
-    cycle_via = []
-    for start in prerequisite_ids:
-        seen = {start}
-        frontier = {start}
-        while frontier:
-            next_ids = set(
-                JobDependency.objects.filter(partition_id=partition_id, job__job_id__in=frontier).values_list(
-                    "prerequisite_job_id", flat=True
-                )
+    name a prerequisite that does not exist yet, and that job may later name it back).
+
+    Walks back from `job_id` to the jobs waiting for it: one query per level, whatever the
+    number of prerequisites (usually a single query that finds nobody)."""
+    if not prerequisite_ids:
+        return []
+    waiting: set[str] = set()
+    frontier = {job_id}
+    while frontier:
+        waiting_on_frontier = set(
+            JobDependency.objects.filter(partition_id=partition_id, prerequisite_job_id__in=frontier).values_list(
+                "job__job_id", flat=True
             )
-            if job_id in next_ids:
-                cycle_via.append(start)
-                break
-            frontier = next_ids - seen
-            seen |= next_ids
-    return cycle_via
+        )
+        frontier = waiting_on_frontier - waiting
+        waiting |= waiting_on_frontier
+    return [prerequisite_id for prerequisite_id in prerequisite_ids if prerequisite_id in waiting]

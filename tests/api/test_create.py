@@ -416,6 +416,14 @@ def test_prerequisite_cycles_are_refused(client: APIClient) -> None:
     assert put(client, new_job_body(prerequisiteJobIds=["a"]), partition_id="p2", job_id="c").status_code == 201
 
 
+def test_cycle_check_costs_the_same_for_many_prerequisites(client: APIClient, django_assert_max_num_queries) -> None:
+    # One walk back from the new job, not one per prerequisite.
+    prerequisites = [f"pre{n}" for n in range(60)]
+    with django_assert_max_num_queries(12):
+        assert put(client, new_job_body(prerequisiteJobIds=prerequisites), job_id="many").status_code == 201
+    assert JobDependency.objects.filter(job__job_id="many").count() == 60
+
+
 def test_parse_prerequisites_merges_options() -> None:
     parsed = create.parse_prerequisites(["a", "a,pc", "b,,x", "  ", "c,pc,pc"])
     assert [(p.job_id, p.precreated) for p in parsed] == [("a", True), ("b", False), ("c", True)]
