@@ -332,17 +332,20 @@ class ObjectLiteral(Node):
                 result[key] = new_value
 
 
-class ArrayFor(Node):
-    """`[for (source) lets body if (condition)]`."""
+class _Comprehension(Node):
+    """What `[for ...]` and `{for ...}` share: the source, the lets bound per item and the
+    `if` filter. Subclasses build the result from the items that pass."""
 
-    __slots__ = ("source", "lets", "body", "condition")
+    __slots__ = ("source", "lets", "condition")
 
-    def __init__(self, source, lets, body, condition, line, column):
+    def __init__(self, source, lets, condition, line, column):
         super().__init__(line, column)
         self.source = source
         self.lets = lets
-        self.body = body
         self.condition = condition
+
+    def body_nodes(self):
+        raise NotImplementedError
 
     def bind_matchers(self, path):
         self.source.bind_matchers(path)
@@ -350,57 +353,65 @@ class ArrayFor(Node):
         inner_path = path if path == MATCHER_IN_FUNCTION else ()
         for let in self.lets:
             let.value.bind_matchers(inner_path)
-        self.body.bind_matchers(inner_path)
+        for node in self.body_nodes():
+            node.bind_matchers(inner_path)
         if self.condition is not None:
             self.condition.bind_matchers(inner_path)
 
-    def evaluate(self, dot, scope, ctx):
+    def kept_items(self, dot, scope, ctx):
+        """(item, scope with the lets bound) for each item that passes the condition, or
+        None when the source is null."""
         ctx.tick(self)
         source = self.source.evaluate(dot, scope, ctx)
         if source is None:
             return None
-        result = []
-        for item in iterate_for_source(self, source):
+        return self._passing(iterate_for_source(self, source), scope, ctx)
+
+    def _passing(self, items, scope, ctx):
+        for item in items:
             item_scope = bind_lets(self.lets, item, scope, ctx)
-            if self.condition is not None and not is_truthy(self.condition.evaluate(item, item_scope, ctx)):
-                continue
-            result.append(self.body.evaluate(item, item_scope, ctx))
-        return result
+            if self.condition is None or is_truthy(self.condition.evaluate(item, item_scope, ctx)):
+                yield item, item_scope
 
 
-class ObjectFor(Node):
+class ArrayFor(_Comprehension):
+    """`[for (source) lets body if (condition)]`."""
+
+    __slots__ = ("body",)
+
+    def __init__(self, source, lets, body, condition, line, column):
+        super().__init__(source, lets, condition, line, column)
+        self.body = body
+
+    def body_nodes(self):
+        return (self.body,)
+
+    def evaluate(self, dot, scope, ctx):
+        kept = self.kept_items(dot, scope, ctx)
+        if kept is None:
+            return None
+        return [self.body.evaluate(item, item_scope, ctx) for item, item_scope in kept]
+
+
+class ObjectFor(_Comprehension):
     """`{for (source) lets key : value if (condition)}`."""
 
-    __slots__ = ("source", "lets", "key", "value", "condition")
+    __slots__ = ("key", "value")
 
     def __init__(self, source, lets, key, value, condition, line, column):
-        super().__init__(line, column)
-        self.source = source
-        self.lets = lets
+        super().__init__(source, lets, condition, line, column)
         self.key = key
         self.value = value
-        self.condition = condition
 
-    def bind_matchers(self, path):
-        self.source.bind_matchers(path)
-        inner_path = path if path == MATCHER_IN_FUNCTION else ()
-        for let in self.lets:
-            let.value.bind_matchers(inner_path)
-        self.key.bind_matchers(inner_path)
-        self.value.bind_matchers(inner_path)
-        if self.condition is not None:
-            self.condition.bind_matchers(inner_path)
+    def body_nodes(self):
+        return (self.key, self.value)
 
     def evaluate(self, dot, scope, ctx):
-        ctx.tick(self)
-        source = self.source.evaluate(dot, scope, ctx)
-        if source is None:
+        kept = self.kept_items(dot, scope, ctx)
+        if kept is None:
             return None
         result = {}
-        for item in iterate_for_source(self, source):
-            item_scope = bind_lets(self.lets, item, scope, ctx)
-            if self.condition is not None and not is_truthy(self.condition.evaluate(item, item_scope, ctx)):
-                continue
+        for item, item_scope in kept:
             key = self.key.evaluate(item, item_scope, ctx)
             if not isinstance(key, str):
                 raise self.key.fail(f"Object key must be a string, got {describe(key)}")
