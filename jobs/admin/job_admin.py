@@ -63,12 +63,14 @@ class JobAdmin(admin.ModelAdmin):
     fieldsets = [
         (None, {"fields": [
             "job_id", "partition_id", "name", "description", "job_type",
-            "status_field", "progress_field", "created_field", "last_update_field",
-            "delay", "labels_field",
+            "status_column", "progress_column", "create_column", "last_update_field",
+            "delay", "labels_column",
         ]}),
         ("Submitted data", {"classes": ["collapse"], "fields": ["external_data", "job_hash"]}),
     ]
-    readonly_fields = ["status_field", "progress_field", "created_field", "last_update_field", "labels_field"]
+    # The list's columns serve the job page too; only the last update time differs (the page
+    # refreshes it in place).
+    readonly_fields = ["status_column", "progress_column", "create_column", "last_update_field", "labels_column"]
     change_form_template = "admin/jobs/job/job_page.html"
 
     # --- permissions: the job is never edited through a form, only through operations ----
@@ -137,25 +139,9 @@ class JobAdmin(admin.ModelAdmin):
         )
 
     # --- job page ----------------------------------------------------------------------------
-    @admin.display(description="status")
-    def status_field(self, job: Job) -> SafeString:
-        return status_badge(job.status)
-
-    @admin.display(description="progress")
-    def progress_field(self, job: Job) -> SafeString:
-        return progress_bar(job.percentage_complete)
-
-    @admin.display(description="created")
-    def created_field(self, job: Job) -> str:
-        return display_time(job.create_date)
-
     @admin.display(description="last update")
     def last_update_field(self, job: Job) -> SafeString:
         return format_html('<span data-job-updated>{}</span>', display_time(job.last_update_date))
-
-    @admin.display(description="labels")
-    def labels_field(self, job: Job) -> SafeString:
-        return self.labels_column(job)
 
     def get_urls(self) -> list:
         # Before the default URLs: their `<path:object_id>/` pattern would catch these.
