@@ -47,6 +47,15 @@ def peak_rss_mb(pid: int) -> float | None:
     return None
 
 
+def cpu_seconds(pid: int) -> float | None:
+    """User + system CPU time of a process so far (/proc/<pid>/stat fields 14 and 15)."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return None
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 class MemorySampler(threading.Thread):
     """Keeps the last VmHWM of each process (the kernel keeps the peak; sampling keeps the
     value readable until the process exits)."""
@@ -56,6 +65,7 @@ class MemorySampler(threading.Thread):
         self.pids = pids
         self.every = every
         self.peaks: dict[str, float] = {}
+        self.cpu: dict[str, float] = {}
         self._done = threading.Event()
 
     def run(self) -> None:
@@ -68,6 +78,9 @@ class MemorySampler(threading.Thread):
             value = peak_rss_mb(pid)
             if value is not None:
                 self.peaks[name] = max(self.peaks.get(name, 0.0), value)
+            cpu = cpu_seconds(pid)
+            if cpu is not None:
+                self.cpu[name] = cpu
 
     def stop(self) -> dict[str, float]:
         self.sample()
@@ -76,7 +89,8 @@ class MemorySampler(threading.Thread):
         return self.peaks
 
 
-def run_pipeline(size: int, *, postgres: str, amqp: str, example_workers: int) -> tuple[float, dict[str, float]]:
+def run_pipeline(size: int, *, postgres: str, amqp: str,
+                 example_workers: int) -> tuple[float, dict[str, float], dict[str, float]]:
     workdir = Path(tempfile.mkdtemp(prefix=f"pipeline-bench-{size}-"))
     pipeline = Pipeline(database_url=recreate_postgres_database(postgres), broker_url=amqp, workdir=workdir,
                         example_workers=example_workers)
@@ -93,7 +107,7 @@ def run_pipeline(size: int, *, postgres: str, amqp: str, example_workers: int) -
         peaks = sampler.stop()
         if final["status"] != "Completed" or final["percentageComplete"] != 100:
             raise SystemExit(f"job ended {final['status']} {final['percentageComplete']}%; logs in {workdir}")
-        return size / elapsed, peaks
+        return size / elapsed, peaks, sampler.cpu
     finally:
         pipeline.stop()
         pipeline.delete_queues()
@@ -156,15 +170,20 @@ def main() -> None:
 
     print()
     print(f"{'items':>8} {'items/s':>8} {'x baseline':>10}")
-    for size, (rate, _) in results.items():
+    for size, (rate, _, _) in results.items():
         print(f"{size:>8} {rate:>8.0f} {rate / baseline:>10.2f}")
     print(f"baseline {baseline:>8.0f} items/s (plain kombu + psycopg, {args.example_workers} worker process(es))")
     print()
-    processes = sorted({name for _, peaks in results.values() for name in peaks})
+    processes = sorted({name for _, peaks, _ in results.values() for name in peaks})
     print("peak memory (VmHWM, MB)")
     print(f"{'process':<16}" + "".join(f"{size:>10}" for size in results))
     for name in processes:
         print(f"{name:<16}" + "".join(f"{results[size][1].get(name, 0):>10.1f}" for size in results))
+    print()
+    print("CPU seconds per 1000 items (user + system)")
+    print(f"{'process':<16}" + "".join(f"{size:>10}" for size in results))
+    for name in processes:
+        print(f"{name:<16}" + "".join(f"{results[size][2].get(name, 0) / size * 1000:>10.2f}" for size in results))
 
 
 if __name__ == "__main__":

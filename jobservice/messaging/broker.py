@@ -33,7 +33,18 @@ PERSISTENT = 2
 
 
 class PublishError(Exception):
-    """The broker did not confirm every message of a batch; none may be assumed delivered."""
+    """The broker did not confirm every message of a batch.
+
+    `unconfirmed` holds the positions (in the batch given to `publish_batch`) of the messages
+    that may not have been delivered; None when unknown, i.e. none may be assumed delivered.
+    """
+
+    def __init__(self, message: str, *, unconfirmed: frozenset[int] | None = None) -> None:
+        super().__init__(message)
+        self.unconfirmed = unconfirmed
+
+    def affects(self, position: int) -> bool:
+        return self.unconfirmed is None or position in self.unconfirmed
 
 
 @dataclass(frozen=True)
@@ -123,13 +134,16 @@ class Publisher:
     """
 
     def __init__(self, url: str, *, queue_type: str = "quorum", data_dir: Path | None = None,
-                 confirm_timeout: float = 30.0, connect_retries: int = 3) -> None:
+                 confirm_timeout: float = 30.0, connect_retries: int = 3,
+                 max_unconfirmed: int = 5000) -> None:
         self.url = url
         self.data_dir = data_dir
         self.confirm_timeout = confirm_timeout
         # 0 fails fast when the broker is down: for callers that retry later by themselves
         # (the outbox) rather than hold up a request or a database lock.
         self.connect_retries = connect_retries
+        # Deferred confirms (publish_batch(confirm=False)) wait by themselves past this many.
+        self.max_unconfirmed = max_unconfirmed
         self.declarer = QueueDeclarer(queue_type)
         self._connection: Connection | None = None
         self._channel: Any = None
@@ -138,6 +152,10 @@ class Publisher:
         self._out_of_order: set[int] = set()
         self._nacked: set[int] = set()
         self._published = 0
+        # First delivery tag published with confirm=False and not yet confirmed (None: none).
+        self._unconfirmed_from: int | None = None
+        # The connection was dropped while such messages were unconfirmed: they are lost.
+        self._unconfirmed_lost = False
 
     # --- connection management ---------------------------------------------------------------
 
@@ -158,6 +176,9 @@ class Publisher:
         self._producer = Producer(self._channel, exchange=DEFAULT_EXCHANGE)
 
     def close(self, *, forget_queues: bool = True) -> None:
+        if self._unconfirmed_from is not None:
+            self._unconfirmed_lost = True
+            self._unconfirmed_from = None
         connection, self._connection = self._connection, None
         self._channel = None
         self._producer = None
@@ -190,28 +211,48 @@ class Publisher:
             self._out_of_order.discard(self._acked_up_to)
 
     def _on_nack(self, delivery_tag: int, multiple: bool) -> None:
-        self._nacked.add(delivery_tag)
+        if multiple:  # every tag not yet confirmed up to this one was refused
+            self._nacked.update(tag for tag in range(self._acked_up_to + 1, delivery_tag + 1)
+                                if tag not in self._out_of_order)
+        else:
+            self._nacked.add(delivery_tag)
         self._on_ack(delivery_tag, multiple)
+
+    def _unconfirmed(self, first_tag: int, last_tag: int) -> frozenset[int]:
+        """Positions in the batch (tags first_tag..last_tag) of messages refused or not acked."""
+        return frozenset(
+            tag - first_tag for tag in range(first_tag, last_tag + 1)
+            if tag in self._nacked or (tag > self._acked_up_to and tag not in self._out_of_order)
+        )
 
     def _await_confirms(self, first_tag: int, last_tag: int) -> None:
         deadline = time.monotonic() + self.confirm_timeout
         while self._acked_up_to < last_tag:
             remaining = deadline - time.monotonic()
             if remaining <= 0:
-                raise PublishError(f"no confirm within {self.confirm_timeout:.0f} s")
+                raise PublishError(f"no confirm within {self.confirm_timeout:.0f} s",
+                                   unconfirmed=self._unconfirmed(first_tag, last_tag))
             try:
                 self._connection.drain_events(timeout=min(remaining, 1.0))
             except TimeoutError:
                 continue
+            except Exception as exc:  # the connection broke: what was acked so far is known
+                raise PublishError(f"{type(exc).__name__}: {exc}",
+                                   unconfirmed=self._unconfirmed(first_tag, last_tag)) from exc
         nacked = [tag for tag in self._nacked if first_tag <= tag <= last_tag]
         if nacked:
             self._nacked.difference_update(nacked)
-            raise PublishError(f"broker refused {len(nacked)} message(s)")
+            raise PublishError(f"broker refused {len(nacked)} message(s)",
+                               unconfirmed=frozenset(tag - first_tag for tag in nacked))
 
     # --- publishing --------------------------------------------------------------------------
 
-    def publish_batch(self, messages: Iterable[OutgoingMessage]) -> int:
+    def publish_batch(self, messages: Iterable[OutgoingMessage], *, confirm: bool = True) -> int:
         """Publishes every message and waits for the broker's confirms; returns the count.
+
+        With `confirm=False` the confirms are awaited later, by `confirm_pending()` (or by the
+        next confirmed batch, or when more than `max_unconfirmed` are outstanding), so that a
+        consumer can confirm the outputs of several deliveries in one round trip.
 
         Raises PublishError when any message was refused or the connection failed; the
         connection is then dropped and re-established on the next call.
@@ -221,7 +262,11 @@ class Publisher:
             return 0
         try:
             self._ensure_channel()
-            for queue in {message.queue for message in messages}:
+            queues = {message.queue for message in messages}
+            if self._unconfirmed_from is not None and not all(map(self.declarer.is_declared, queues)):
+                # Declaring may reopen the channel (precondition failure): settle first.
+                self._await_pending()
+            for queue in queues:
                 self._declare(queue)
             first_tag = self._published + 1
             for message in messages:
@@ -237,7 +282,13 @@ class Publisher:
                 )
                 self._published += 1
             if is_amqp(self._connection):
-                self._await_confirms(first_tag, self._published)
+                if self._unconfirmed_from is not None:
+                    first_tag = self._unconfirmed_from
+                if confirm or self._published - first_tag + 1 > self.max_unconfirmed:
+                    self._await_confirms(first_tag, self._published)
+                    self._unconfirmed_from = None
+                else:
+                    self._unconfirmed_from = first_tag
             return len(messages)
         except PublishError:
             self.close()
@@ -245,6 +296,32 @@ class Publisher:
         except Exception as exc:  # connection or channel failure: nothing is confirmed
             self.close()
             raise PublishError(f"{type(exc).__name__}: {exc}") from exc
+
+    def confirm_pending(self) -> None:
+        """Waits for the confirms of everything published with `confirm=False`.
+
+        Raises PublishError when any of it was refused or may be lost (connection dropped).
+        """
+        if self._unconfirmed_lost:
+            self._unconfirmed_lost = False
+            raise PublishError("the connection was lost before the broker confirmed every message")
+        if self._unconfirmed_from is None:
+            return
+        try:
+            self._await_pending()
+        except PublishError:
+            self.close()
+            self._unconfirmed_lost = False
+            raise
+        except Exception as exc:
+            self.close()
+            self._unconfirmed_lost = False
+            raise PublishError(f"{type(exc).__name__}: {exc}") from exc
+
+    def _await_pending(self) -> None:
+        first_tag, self._unconfirmed_from = self._unconfirmed_from, None
+        if first_tag is not None:
+            self._await_confirms(first_tag, self._published)
 
     def _declare(self, queue: str) -> None:
         # Called before anything of the batch is published, so a channel reopened after a

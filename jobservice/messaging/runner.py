@@ -3,7 +3,13 @@
 `WorkerRunner(worker, broker_url=..., input_queue=..., output_queue=...).run()` consumes the
 input queue with prefetch, gives each delivery to the DeliveryHandler (delivery.py) and then
 acks it, or requeues it when an output could not be confirmed or the task asked for a retry.
-Outputs go through a separate publisher connection (`Publisher`, confirms per delivery).
+Outputs go through a separate publisher connection (`Publisher`).
+
+Confirms are grouped: the deliveries already waiting in the prefetch buffer are handled one
+after the other with their outputs published unconfirmed, then the group is settled at once
+(one wait for the broker's confirms, then each input acked, or all requeued when anything was
+not confirmed). A delivery is still acked only after its outputs were confirmed; the group
+is at most `prefetch` deliveries and ends as soon as no further delivery is waiting.
 
 `stop()` (e.g. from a SIGTERM handler) lets the current message finish; the loop then closes
 its connection and the broker hands the prefetched, unacked messages to another consumer.
@@ -87,11 +93,14 @@ class WorkerRunner:
             zero_progress_reports=zero_progress_reports,
         )
         self.publisher = Publisher(broker_url, queue_type=queue_type, data_dir=data_dir)
-        self.handler = DeliveryHandler(worker, self.config, publish=self.publisher.publish_batch,
+        self.handler = DeliveryHandler(worker, self.config, publish=self._publish_unconfirmed,
                                        status_checker=status_checker)
         self.declarer = QueueDeclarer(queue_type)
         self.handled = 0
         self._should_stop = False
+        # Handled deliveries whose outputs await the broker's confirms: (message, outcome, started).
+        self._unsettled: list[tuple[Any, Outcome, float]] = []
+        self._group_failed: str | None = None
 
     def stop(self) -> None:
         """Finish the current message, then leave `run()`. Safe to call from a signal handler."""
@@ -99,7 +108,8 @@ class WorkerRunner:
 
     @property
     def stopping(self) -> bool:
-        return self._should_stop or (self.max_messages is not None and self.handled >= self.max_messages)
+        handled = self.handled + len(self._unsettled)
+        return self._should_stop or (self.max_messages is not None and handled >= self.max_messages)
 
     def run(self) -> None:
         logger.info("%s consuming %s (output %s, reject %s, paused %s)", self.worker.name,
@@ -129,11 +139,19 @@ class WorkerRunner:
             consumer = Consumer(channel, queues=[queue], callbacks=[self._on_message],
                                 accept=None, no_ack=False, prefetch_count=self.prefetch)
             with consumer:
-                while not self.stopping:
-                    try:
-                        connection.drain_events(timeout=1)
-                    except (socket.timeout, TimeoutError):
-                        continue
+                try:
+                    while not self.stopping:
+                        try:
+                            # A short wait while a group is open: settle it as soon as no
+                            # further delivery is already waiting.
+                            connection.drain_events(timeout=0.001 if self._unsettled else 1)
+                        except (socket.timeout, TimeoutError):
+                            self._settle()
+                            continue
+                        if len(self._unsettled) >= self.prefetch:
+                            self._settle()
+                finally:
+                    self._settle()
         finally:
             try:
                 connection.release()
@@ -164,21 +182,45 @@ class WorkerRunner:
             outcome = self.handler.handle(delivery)
         except PublishError as exc:
             outcome = Outcome(Action.REQUEUE, f"output not confirmed, requeued: {exc}")
+            self._group_failed = str(exc)
         except Exception as exc:  # a bug of ours must not kill the loop; try again later
             logger.exception("Unexpected error while handling a message")
             outcome = Outcome(Action.REQUEUE, f"unexpected error, requeued: {exc}")
-        if outcome.action is Action.ACK:
-            message.ack()
-        elif outcome.action is Action.REQUEUE:
-            message.reject(requeue=True)
+        self._unsettled.append((message, outcome, started))
+
+    def _publish_unconfirmed(self, messages: list[Any]) -> None:
+        self.publisher.publish_batch(messages, confirm=False)
+
+    def _settle(self) -> None:
+        """Confirms the outputs of the handled deliveries, then acks/rejects each of them."""
+        if not self._unsettled:
+            return
+        group, self._unsettled = self._unsettled, []
+        try:
+            self.publisher.confirm_pending()
+        except PublishError as exc:
+            self._group_failed = self._group_failed or str(exc)
+        failure, self._group_failed = self._group_failed, None
+        requeued = False
+        for message, outcome, started in group:
+            if failure is not None and outcome.action is not Action.REQUEUE:
+                # Its outputs may not have reached the broker: at-least-once, do it again.
+                outcome = Outcome(Action.REQUEUE, f"output not confirmed, requeued: {failure}",
+                                  outcome.job_task_id)
+            if outcome.action is Action.ACK:
+                message.ack()
+            elif outcome.action is Action.REQUEUE:
+                message.reject(requeue=True)
+                requeued = True
+            else:
+                message.reject(requeue=False)
+            self.handled += 1
+            logger.info("%s %s: %s [%s] in %.1f ms", self.worker.name, outcome.job_task_id or "-",
+                        outcome.description, outcome.action, (time.monotonic() - started) * 1000)
+        if requeued:
             # The broker redelivers at once: a short pause keeps a failing dependency from
             # being hammered (the original stops consuming for 30 s after a transient error).
             self._pause(self.requeue_pause)
-        else:
-            message.reject(requeue=False)
-        self.handled += 1
-        logger.info("%s %s: %s [%s] in %.1f ms", self.worker.name, outcome.job_task_id or "-",
-                    outcome.description, outcome.action, (time.monotonic() - started) * 1000)
 
     def _pause(self, seconds: float) -> None:
         deadline = time.monotonic() + seconds
