@@ -14,7 +14,7 @@ from functools import reduce
 from typing import Any
 
 from django.db.models import Exists, F, OuterRef, Q
-from lark import Lark, Token, Transformer, v_args
+from lark import Lark, Token, Transformer, Tree, v_args
 from lark.exceptions import LarkError, VisitError
 
 from jobs.errors import BadRequest
@@ -23,6 +23,11 @@ from jobs.models import Label
 from jobs.states import JobStatus
 
 PARSE_ERROR = "Unable to parse filter"
+# And/or groups nested deeper than this are refused: SQLite's parser gives up at about 26
+# levels, and deeper still Python's recursion while the Q is built (both a 500). Real
+# filters nest a few levels.
+MAX_NESTING = 20
+NESTING_ERROR = f"The filter nests and/or groups more than {MAX_NESTING} levels deep."
 
 # Terminal priorities reproduce the original's longest-match lexer: " and " / " or " win
 # over the blanks that are otherwise skipped around tokens.
@@ -77,6 +82,8 @@ def parse_filter(expression: str) -> Q:
         tree = _PARSER.parse(expression)
     except LarkError as exc:
         raise BadRequest(PARSE_ERROR) from exc
+    if _nesting_exceeds(tree, MAX_NESTING):
+        raise BadRequest(NESTING_ERROR)
     try:
         result = _ToQ().transform(tree)
     except VisitError as exc:
@@ -86,6 +93,19 @@ def parse_filter(expression: str) -> Q:
             raise BadRequest(PARSE_ERROR) from None
         raise
     return result
+
+
+def _nesting_exceeds(tree: Tree, limit: int) -> bool:
+    """Whether and/or groups nest more than `limit` deep (walked without recursion)."""
+    pending = [(tree, 0)]
+    while pending:
+        node, depth = pending.pop()
+        if node.data in ("or_expr", "and_expr"):
+            depth += 1
+            if depth > limit:
+                return True
+        pending.extend((child, depth) for child in node.children if isinstance(child, Tree))
+    return False
 
 
 def _unquote(token: Token) -> str:

@@ -110,6 +110,22 @@ def test_unparsable_filters_are_400(client: APIClient, expression: str) -> None:
     assert response.json() == {"message": "Unable to parse filter"}
 
 
+def _nested(levels: int) -> str:
+    """`id==0,(id==1;(id==2,(...(id==x))))`: `levels` and/or groups, alternating so that
+    none folds into another."""
+    return "".join(f"id=={n}{';' if n % 2 else ','}(" for n in range(levels)) + "id==x" + ")" * levels
+
+
+def test_a_filter_nested_too_deeply_is_a_400_not_a_database_or_recursion_error(client: APIClient, jobs: None) -> None:
+    response = client.get(LIST, {"filter": _nested(20)})
+    assert response.status_code == 200 and response.json() == []
+    assert client.get(LIST, {"filter": "(" * 200 + "id==1" + ")" * 200}).status_code == 200
+    for levels in (21, 30, 400, 3000):
+        response = client.get(LIST, {"filter": _nested(levels)})
+        assert response.status_code == 400
+        assert response.json() == {"message": "The filter nests and/or groups more than 20 levels deep."}
+
+
 @pytest.mark.parametrize(
     ("expression", "message"),
     [
