@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from django.db import InterfaceError, OperationalError, close_old_connections
+from django.db import InterfaceError, OperationalError, close_old_connections, connection
 from kombu import Consumer
 
 from jobservice.messaging.broker import (
@@ -42,6 +42,18 @@ logger = logging.getLogger(__name__)
 
 TRANSIENT_DB_ERRORS = (OperationalError, InterfaceError)
 MAX_BACKOFF_SECONDS = 30.0
+
+
+def peak_rss_mib() -> int:
+    """This process's peak resident memory. VmHWM on Linux: ru_maxrss would also count the
+    parent's memory at fork time, which Linux carries across exec."""
+    try:
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) // 1024
+    except OSError:
+        pass
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024
 
 
 @dataclass(frozen=True)
@@ -86,6 +98,7 @@ class TrackerConsumer:
     # --- connection ------------------------------------------------------------------------
 
     def run(self) -> None:
+        self._wait_for_database()
         backoff = 1.0
         while not self.should_stop:
             connection = connect(self.options.broker_url, data_dir=self.options.data_dir)
@@ -193,7 +206,7 @@ class TrackerConsumer:
             outcome.released_jobs,
             outcome.failed_dependents,
             (time.monotonic() - started) * 1000,
-            resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024,
+            peak_rss_mib(),
         )
 
     def _apply(self, deliveries: list[Delivery], *, backoff: float = 1.0) -> BatchOutcome | None:
@@ -259,6 +272,20 @@ class TrackerConsumer:
             return
         if deleted:
             logger.info("Cleanup sweep deleted %d subtask row(s)", deleted)
+
+    def _wait_for_database(self) -> None:
+        """Connects before consuming, so that a missing database holds the messages in the
+        broker instead of requeueing them in a loop."""
+        backoff = 1.0
+        while not self.should_stop:
+            try:
+                close_old_connections()
+                connection.ensure_connection()
+                return
+            except TRANSIENT_DB_ERRORS as exc:
+                logger.warning("Database unavailable (%s); retrying in %.0f s", exc, backoff)
+                self._sleep(backoff)
+                backoff = min(backoff * 2, MAX_BACKOFF_SECONDS)
 
     def _sleep(self, seconds: float) -> None:
         deadline = time.monotonic() + seconds
