@@ -70,3 +70,52 @@ def test_a_redelivered_batch_changes_nothing(make_job, broker):
     broker.run_tracker()
     job = reload(job)
     assert (job.status, job.percentage_complete) == (JobStatus.ACTIVE, 50.0)  # (100 + 50) / 3
+
+
+def test_a_database_outage_requeues_the_batch_which_is_applied_later(make_job, broker, monkeypatch):
+    from django.db import OperationalError
+
+    import tracking.consumer as consumer_module
+
+    job = make_job("J1", partition_id="p1")
+    real_apply = consumer_module.tracking_reports_apply
+    calls = []
+
+    def flaky_apply(*, reports):
+        calls.append(len(reports))
+        if len(calls) == 1:
+            raise OperationalError("server closed the connection unexpectedly")
+        return real_apply(reports=reports)
+
+    monkeypatch.setattr(consumer_module, "tracking_reports_apply", flaky_apply)
+    monkeypatch.setattr(consumer_module.TrackerConsumer, "_sleep", lambda self, seconds: None)
+    queue = broker.queues.input
+    broker.publish(queue, [reports(queue, ("p1:J1.1*", ReportStatus.COMPLETE, 0))])
+    broker.run_tracker()
+    assert len(calls) == 2
+    assert reload(job).status == JobStatus.COMPLETED
+    assert broker.take_all(broker.queues.reject) == []
+
+
+def test_a_message_that_cannot_be_applied_is_refused_alone(make_job, broker, monkeypatch):
+    import tracking.consumer as consumer_module
+
+    good = make_job("J1", partition_id="p1")
+    make_job("J2", partition_id="p1")
+    real_apply = consumer_module.tracking_reports_apply
+
+    def apply_failing_on_j2(*, reports):
+        if any(report.job_id == "J2" for report in reports):
+            raise ValueError("cannot store this")
+        return real_apply(reports=reports)
+
+    monkeypatch.setattr(consumer_module, "tracking_reports_apply", apply_failing_on_j2)
+    queue = broker.queues.input
+    poison = reports(queue, ("p1:J2.1*", ReportStatus.COMPLETE, 0))
+    broker.publish(queue, [reports(queue, ("p1:J1.1", ReportStatus.COMPLETE, 0)), poison,
+                           reports(queue, ("p1:J1.2*", ReportStatus.COMPLETE, 0))])
+    broker.run_tracker()
+    assert reload(good).status == JobStatus.COMPLETED
+    [(body, headers)] = broker.take_all(broker.queues.reject)
+    assert body == poison and "cannot store this" in headers[REJECT_REASON_HEADER]
+    assert broker.take_all(queue) == []
