@@ -1,0 +1,96 @@
+#!/usr/bin/env bash
+# Document-processing demo: tags a folder of documents by keywords, through the batch worker
+# (GlobPattern plugin, one task per file) and the example worker (TAG action), and shows the
+# job's progress through the REST API while it runs, then the tags found.
+#
+#   examples/run_document_demo.sh                 # the 11 sample documents x 50 copies
+#   COPIES=200 ACTION=DETECT_LANGUAGE examples/run_document_demo.sh
+#
+# It starts the whole service with scripts/serve on PORT (default 8765), in a fresh data
+# folder (JOBSERVICE_DATA_DIR, default a temp folder: SQLite and the filesystem broker; set
+# DATABASE_URL/BROKER_URL for PostgreSQL/RabbitMQ), and stops it at the end.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+PORT="${PORT:-8765}"
+COPIES="${COPIES:-50}"
+ACTION="${ACTION:-TAG}"
+export JOBSERVICE_DATA_DIR="${JOBSERVICE_DATA_DIR:-$(mktemp -d -t jobservice-demo-XXXX)}"
+PY=.venv/bin/python
+BASE="http://127.0.0.1:$PORT/job-service/v1"
+
+# The folder to process: copies of examples/documents, so that progress is visible.
+DOCS="$JOBSERVICE_DATA_DIR/documents"
+for copy in $(seq 1 "$COPIES"); do
+    mkdir -p "$DOCS/copy-$copy"
+    cp -r examples/documents/*/ "$DOCS/copy-$copy/"
+done
+# The batch worker lists files under BATCH_FILES_ROOT; the example worker reads the paths it
+# gets under EXAMPLE_WORKER_DOCUMENT_ROOT: the same folder.
+export BATCH_FILES_ROOT="$DOCS" EXAMPLE_WORKER_DOCUMENT_ROOT="$DOCS"
+echo "Documents: $(find "$DOCS" -name '*.txt' | wc -l) files in $DOCS"
+
+PORT="$PORT" scripts/serve > "$JOBSERVICE_DATA_DIR/serve.log" 2>&1 &
+serve=$!
+trap 'kill "$serve" 2>/dev/null; wait "$serve" 2>/dev/null || true' EXIT
+until curl -sf "$BASE/ping" > /dev/null; do
+    kill -0 "$serve" 2>/dev/null || { echo "the service did not start, see $JOBSERVICE_DATA_DIR/serve.log"; exit 1; }
+    sleep 0.5
+done
+
+# The job: a batch task for the batch worker. Tag rules are a job parameter (JSON text).
+JOB="tag-documents-$(date +%s)"
+curl -sf -X PUT "$BASE/partitions/demo/jobs/$JOB" -H 'Content-Type: application/json' -d @- <<JSON
+{
+  "name": "Tag the sample documents",
+  "task": {
+    "taskClassifier": "BatchWorker",
+    "taskApiVersion": 1,
+    "taskData": {
+      "batchDefinition": "**/*.txt",
+      "batchType": "GlobPattern",
+      "taskMessageType": "ExampleWorkerTaskBuilder",
+      "taskMessageParams": {
+        "action": "$ACTION",
+        "tags": "{\"finance\": [\"invoice\", \"payment\", \"facture\", \"reimburse\"], \"legal\": [\"agreement\", \"contract\", \"clause\", \"vertrag\", \"contrat\"], \"hr\": [\"employee\", \"salary\", \"recruitment\", \"holiday\"], \"confidential\": [\"confidential\", \"secret\"]}"
+      },
+      "targetPipe": "example-in"
+    },
+    "taskPipe": "batch-in",
+    "targetPipe": "example-out"
+  }
+}
+JSON
+echo "Created job $JOB: GET $BASE/partitions/demo/jobs/$JOB"
+
+while true; do
+    read -r status percentage < <(curl -sf "$BASE/partitions/demo/jobs/$JOB" |
+        $PY -c 'import json, sys; job = json.load(sys.stdin); print(job["status"], job["percentageComplete"])')
+    printf '  %-10s %6.2f %%\n' "$status" "$percentage"
+    case "$status" in Completed|Failed|Cancelled) break ;; esac
+    sleep 0.5
+done
+
+# The example worker's results, read from its output queue.
+$PY - <<'PYTHON'
+import collections, json, os
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "jobservice.settings")
+import django
+django.setup()
+from django.conf import settings
+from jobservice.messaging.broker import QueueDeclarer, connect, message_bytes
+from jobservice.messaging.messages import decode_task_message
+
+connection = connect(settings.BROKER_URL, data_dir=settings.BROKER_DATA_DIR)
+queue = QueueDeclarer(settings.BROKER_QUEUE_TYPE).queue("example-out")(connection.channel())
+results = {}
+while (message := queue.get(no_ack=True)) is not None:
+    result = json.loads(decode_task_message(message_bytes(message)).task_data)
+    results[result.get("source")] = result.get("result")
+connection.release()
+print(f"{len(results)} result(s); a few of them:")
+for path in sorted(results)[:11]:
+    print(f"  {path}: {results[path]}")
+counts = collections.Counter(tag for value in results.values() if isinstance(value, list) for tag in value)
+if counts:
+    print("documents per tag:", dict(sorted(counts.items())))
+PYTHON
