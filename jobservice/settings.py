@@ -132,7 +132,10 @@ CAF_WORKER_PAUSED_QUEUE = env.str(
 )
 
 # --- Batch worker (manage.py run_batch_worker; batching/) -----------------------------------
-BATCH_WORKER_INPUT_QUEUE = env.str("BATCH_WORKER_INPUT_QUEUE", default="batch-in")
+# BATCH_WORKER_QUEUE is the name the shipped job types use for this queue.
+BATCH_WORKER_INPUT_QUEUE = env.str(
+    "BATCH_WORKER_INPUT_QUEUE", default=env.str("BATCH_WORKER_QUEUE", default="batch-in")
+)
 # Results and failures of batches. RETURN_ALL (the original's default) sends a result per
 # batch message; RETURN_NONE sends none; RETURN_ONLY_IF_ZERO_SUBTASKS only for empty batches.
 BATCH_WORKER_OUTPUT_QUEUE = env.str("BATCH_WORKER_OUTPUT_QUEUE", default="batch-out")
