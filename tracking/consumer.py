@@ -26,7 +26,6 @@ from django.db import InterfaceError, OperationalError, close_old_connections, c
 from kombu import Consumer
 
 from jobservice.messaging.broker import (
-    OutgoingMessage,
     PublishError,
     Publisher,
     QueueDeclarer,

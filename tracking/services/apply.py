@@ -5,8 +5,8 @@ api-and-database.md §2.3-§2.6).
    serialise per job (no lost update, no double count).
 2. Load the nodes the reports touch (reported tasks and their ancestors) in one query.
 3. Apply every report in arrival order in memory (tree.JobTree), coalescing parents.
-4. Write new nodes with one bulk insert, changed nodes with one bulk update; gather the
-   failure details of failed parents from their failed children (deepest first).
+4. Write new nodes in bulk (COPY on PostgreSQL), changed nodes with one batched UPDATE;
+   gather the failure details of failed parents from their failed children (deepest first).
 5. Write each changed job row; release dependents of jobs that completed, fail dependents
    of jobs that had a task fail.
 
@@ -25,6 +25,7 @@ from django.utils import timezone
 
 from jobs.models import Job
 from tracking.reports import Report
+from tracking.services.dependents import dependents_fail, dependents_release
 from tracking.services.store import (
     failed_children_details,
     node_failures_set,
@@ -32,8 +33,7 @@ from tracking.services.store import (
     nodes_load,
     nodes_update,
 )
-from tracking.services.dependents import dependents_fail, dependents_release
-from tracking.services.tree import GATHER, JobTree, ancestors
+from tracking.services.tree import JobTree, ancestors
 
 
 
@@ -92,7 +92,9 @@ def _lock_jobs(keys: set[tuple[str, str]]) -> dict[tuple[str, str], Job]:
     return {(job.partition_id, job.job_id): job for job in locked}
 
 
-def _load_trees(jobs: dict[tuple[str, str], Job], reports: list[Report], now: datetime) -> dict[tuple[str, str], JobTree]:
+def _load_trees(
+    jobs: dict[tuple[str, str], Job], reports: list[Report], now: datetime
+) -> dict[tuple[str, str], JobTree]:
     wanted: dict[int, set[str]] = defaultdict(set)
     for report in reports:
         job = jobs.get(report.job_key)
