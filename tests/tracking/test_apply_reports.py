@@ -166,3 +166,17 @@ def test_failure_details_survive_a_reload_of_their_node(make_job):
     assert job.status == F
     assert [record["failureMessage"] for record in job.failure_details] == ["first"]
     assert TaskProgress.objects.get(job_pk=job.pk, task_id="J1.1").failure_details[0]["failureMessage"] == "first"
+
+
+@pytest.mark.parametrize("siblings", [10, 2000])
+def test_the_cost_of_a_report_does_not_grow_with_the_job(make_job, django_assert_num_queries, siblings):
+    """Counters per parent: a report reads and writes its own node and its ancestors only,
+    with the same number of queries whether the job has ten subtasks or thousands."""
+    job = make_job("J1")
+    apply(*[complete(f"J1.1.{n}") for n in range(1, siblings + 1)])
+    # savepoint, lock the job, load the nodes, insert new ones, update changed ones (one
+    # batched statement), update the job row, release the savepoint
+    with django_assert_num_queries(7):
+        apply(complete(f"J1.1.{siblings + 1}"), progress("J1.2", 50))
+    middle = min(100 * (siblings + 1) / (siblings + 2), 99.7)  # J1.1: no final child known yet
+    assert reload(job).percentage_complete == round((middle + 50) / 3, 2)
