@@ -40,7 +40,7 @@ def completion_messages(partition_id: str, task_ids: list[str], queue: str, per_
     ]
 
 
-def tracker_process(queue: str, tmp_path: Path, *extra: str) -> subprocess.Popen:
+def tracker_process(queue: str, tmp_path: Path, *extra: str, log_name: str = "tracker.log") -> subprocess.Popen:
     db = connection.settings_dict
     env = os.environ | {
         "DATABASE_URL": f"postgres://{db['USER']}:{db['PASSWORD'] or ''}@{db['HOST']}:{db['PORT'] or 5432}/{db['NAME']}",
@@ -49,7 +49,7 @@ def tracker_process(queue: str, tmp_path: Path, *extra: str) -> subprocess.Popen
         "JOBSERVICE_DATA_DIR": str(tmp_path),
     }
     command = [sys.executable, "manage.py", "run_tracker", "--queue", queue, "--sweep-seconds", "3600", *extra]
-    log = open(tmp_path / "tracker.log", "ab")  # noqa: SIM115 - closed with the process
+    log = open(tmp_path / log_name, "ab")  # noqa: SIM115 - closed with the process
     return subprocess.Popen(command, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
 
 
@@ -107,3 +107,25 @@ def test_sigterm_finishes_the_batch_and_exits(require_postgres, require_rabbitmq
         time.sleep(0.1)
     process.send_signal(signal.SIGTERM)
     assert process.wait(timeout=30) == 0
+
+
+def test_two_tracker_processes_on_one_queue_with_every_message_twice_complete_the_job_once(
+    require_postgres, require_rabbitmq, make_job, broker, tmp_path
+):
+    job = make_job("TWO", partition_id="p1")
+    leaves = leaf_ids("TWO", (10, 10, 30))
+    messages = completion_messages("p1", leaves, broker.queues.input)
+    broker.publish(broker.queues.input, messages + messages)  # at-least-once: all duplicated
+
+    # A small prefetch so that the two share the messages.
+    options = ("--idle-exit", "2", "--batch-size", "50", "--prefetch", "100")
+    trackers = [tracker_process(broker.queues.input, tmp_path, *options, log_name=f"tracker{n}.log") for n in (1, 2)]
+    logs = [tmp_path / f"tracker{n}.log" for n in (1, 2)]
+    for tracker, log in zip(trackers, logs, strict=True):
+        assert tracker.wait(timeout=300) == 0, log.read_text()
+
+    job = reload(job)
+    assert (job.status, job.percentage_complete) == (JobStatus.COMPLETED, 100.0)
+    assert_nothing_counted_twice(job)
+    for log in logs:
+        assert "Batch of" in log.read_text()  # both took part
