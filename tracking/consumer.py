@@ -89,6 +89,7 @@ class TrackerConsumer:
         self._sweep_cursor = SweepCursor()
         self._next_sweep = time.monotonic() + options.sweep_seconds
         self._last_message = time.monotonic()
+        self._db_backoff = 1.0
 
     def stop(self, *args: object) -> None:
         """Signal-safe: only sets the flag; the loop finishes its batch and exits."""
@@ -208,28 +209,30 @@ class TrackerConsumer:
             peak_rss_mib(),
         )
 
-    def _apply(self, deliveries: list[Delivery], *, backoff: float = 1.0) -> BatchOutcome | None:
+    def _apply(self, deliveries: list[Delivery]) -> BatchOutcome | None:
         """Applies the reports of `deliveries`; None when they were requeued."""
         for index, delivery in enumerate(deliveries):
             delivery.intake = read_message(delivery.body, delivery.headers, queues=self.options.queues, source=index)
         reports = [report for delivery in deliveries for report in delivery.intake.reports]
         close_old_connections()
-        while True:
-            try:
-                outcome = tracking_reports_apply(reports=reports)
-                break
-            except TRANSIENT_DB_ERRORS as exc:
-                logger.warning("Database unavailable (%s); batch requeued, retrying in %.0f s", exc, backoff)
-                self._sleep(backoff)
-                self._requeue(deliveries)
-                return None
-            except Exception as exc:
-                if len(deliveries) > 1:
-                    logger.warning("Batch failed (%s); retrying message by message", exc, exc_info=True)
-                    return self._apply_one_by_one(deliveries)
-                logger.error("Message refused: its reports cannot be applied", exc_info=True)
-                deliveries[0].intake.refused.append(f"Could not be applied: {type(exc).__name__}: {exc}")
-                return BatchOutcome()
+        try:
+            outcome = tracking_reports_apply(reports=reports)
+        except TRANSIENT_DB_ERRORS as exc:
+            # Held (not acked) during the pause, so the broker does not hand them to us again
+            # at once; the pause grows while the outage lasts.
+            logger.warning("Database unavailable (%s); batch requeued, next try in %.0f s", exc, self._db_backoff)
+            self._sleep(self._db_backoff)
+            self._db_backoff = min(self._db_backoff * 2, MAX_BACKOFF_SECONDS)
+            self._requeue(deliveries)
+            return None
+        except Exception as exc:
+            if len(deliveries) > 1:
+                logger.warning("Batch failed (%s); retrying message by message", exc, exc_info=True)
+                return self._apply_one_by_one(deliveries)
+            logger.error("Message refused: its reports cannot be applied", exc_info=True)
+            deliveries[0].intake.refused.append(f"Could not be applied: {type(exc).__name__}: {exc}")
+            return BatchOutcome()
+        self._db_backoff = 1.0
         for source, reasons in outcome.refused.items():
             deliveries[source].intake.refused.extend(reasons)
             logger.warning("Refused: %s", "; ".join(reasons))

@@ -66,9 +66,9 @@ def iso_millis(millis: int) -> str:
     return moment.isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
-def parse_job_task_id(value: str | None) -> JobTaskId:
+def parse_job_task_id(value: Any) -> JobTaskId:
     """`<partition>:<taskId>`, checked so that its parent chain and numbers are well formed."""
-    if not value:
+    if not isinstance(value, str) or not value:
         raise InvalidReport("Task identifier has not been specified")
     task = JobTaskId.parse(value)
     if not task.partition_id:

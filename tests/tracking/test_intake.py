@@ -138,3 +138,12 @@ def test_a_proxied_dead_end_completes_and_publishes_nothing():
     intake = read_message(message.encode(), {}, queues=QUEUES)
     assert intake.reports == [Report("p1", "J7.2", ReportKind.COMPLETE)]
     assert intake.outputs(message.encode(), {}, QUEUES) == []
+
+
+@pytest.mark.parametrize("payload", [{"jobTaskId": 7, "estimatedPercentageCompleted": 5}, {"other": 1}, [1, 2]])
+def test_a_malformed_progress_event_is_refused(payload):
+    message = worker_message(TaskStatus.NEW_TASK, "jobtracking-in", None).with_changes(
+        task_classifier="JobTrackingWorker", task_data=json.dumps(payload).encode()
+    )
+    intake = read_message(message.encode(), {}, queues=QUEUES)
+    assert intake.reports == [] and intake.refused
