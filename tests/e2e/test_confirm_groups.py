@@ -1,5 +1,5 @@
-"""Grouped confirms (the pipeline's throughput): deliveries already waiting are handled with
-their outputs published unconfirmed, then confirmed together before any of them is acked."""
+"""Grouped confirms (the pipeline's throughput): the worker runner handles the deliveries
+already waiting, confirms their outputs together, and acks none of them before that."""
 from __future__ import annotations
 
 import uuid
@@ -77,34 +77,11 @@ def test_an_unconfirmed_group_is_requeued_whole(broker, monkeypatch) -> None:
     worker_runner = runner(url, data_dir, tag, 3)
     worker_runner.requeue_pause = 0
 
-    def broker_refused() -> None:
+    def broker_refused(messages) -> None:  # no position given: none may be assumed delivered
         raise PublishError("broker refused 1 message(s)")
 
-    monkeypatch.setattr(worker_runner.publisher, "confirm_pending", broker_refused)
+    monkeypatch.setattr(worker_runner.publisher, "publish_batch", broker_refused)
     worker_runner.run()
     # Every input is back (on RabbitMQ maybe also as a retry copy of a redelivery): none acked.
     back = {decode_task_message(body).task_id for body in queued(url, data_dir, f"groups-{tag}-in")}
     assert back == {"t0", "t1", "t2"}
-
-
-@pytest.mark.server
-def test_deferred_confirms_are_awaited_by_confirm_pending(require_rabbitmq, broker) -> None:
-    url, data_dir, tag = broker
-    with Publisher(url, queue_type="classic") as publisher:
-        for number in range(3):
-            publisher.publish_batch([OutgoingMessage(f"groups-{tag}-out", b"%d" % number)], confirm=False)
-        assert publisher._unconfirmed_from is not None
-        publisher.confirm_pending()
-        assert publisher._unconfirmed_from is None
-    assert sorted(queued(url, data_dir, f"groups-{tag}-out")) == [b"0", b"1", b"2"]
-
-
-@pytest.mark.server
-def test_a_connection_lost_before_the_confirms_is_an_error(require_rabbitmq, broker) -> None:
-    url, data_dir, tag = broker
-    with Publisher(url, queue_type="classic") as publisher:
-        publisher.publish_batch([OutgoingMessage(f"groups-{tag}-out", b"x")], confirm=False)
-        publisher.close()
-        with pytest.raises(PublishError, match="lost"):
-            publisher.confirm_pending()
-        publisher.confirm_pending()  # reported once; nothing pending any more
