@@ -119,3 +119,14 @@ def test_a_message_that_cannot_be_applied_is_refused_alone(make_job, broker, mon
     [(body, headers)] = broker.take_all(broker.queues.reject)
     assert body == poison and "cannot store this" in headers[REJECT_REASON_HEADER]
     assert broker.take_all(queue) == []
+
+
+def test_one_run_goes_through_many_batches(make_job, broker):
+    job = make_job("J1", partition_id="p1")
+    queue = broker.queues.input
+    items = [(f"p1:J1.{n}{'*' if n == 7 else ''}", ReportStatus.COMPLETE, 0) for n in range(1, 8)]
+    broker.publish(queue, [reports(queue, item) for item in items])
+    consumer = broker.run_tracker(batch_size=2)
+    assert consumer.received == 7
+    assert reload(job).status == JobStatus.COMPLETED
+    assert broker.take_all(queue) == []
