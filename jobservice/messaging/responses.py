@@ -6,14 +6,14 @@
 - Tracking reports (§3.9): one per response whose tracking has a trackingPipe, taken before
   the strip rule: Complete when the response reaches trackTo (or both are null), Progress 0
   otherwise, Failed on RESULT_EXCEPTION/INVALID_TASK. Buffered up to 5, flushed before the
-  final response.
+  final response, as a `ReportMessage` (the runner may merge those of several tasks).
 - Strip rule (§3.8): the tracking of a message published to trackTo (or a dead end when
   trackTo is null) is removed: tracking ends there.
 """
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 
 from jobservice.messaging.broker import OutgoingMessage
 from jobservice.messaging.messages import (
@@ -85,6 +85,14 @@ def tracking_report(message: TaskMessage, *, zero_progress: bool = True) -> Trac
     return TrackingReport(tracking.job_task_id, ReportStatus.PROGRESS, 0) if zero_progress else None
 
 
+@dataclass(frozen=True)
+class ReportMessage(OutgoingMessage):
+    """A TrackingReportTask message, with the reports it carries (so that they can be merged)."""
+
+    reports: tuple[TrackingReport, ...] = field(default=())
+    correlation_id: str | None = None
+
+
 class ReportBuffer:
     """Tracking reports of one task, sent as TrackingReportTask messages in groups of up to 5."""
 
@@ -109,7 +117,8 @@ class ReportBuffer:
         message = tracking_report_message(
             self._reports, tracking_pipe=self._pipe, correlation_id=self._correlation_id
         )
-        self._emit(OutgoingMessage(self._pipe, message.encode()))
+        self._emit(ReportMessage(self._pipe, message.encode(), reports=tuple(self._reports),
+                                 correlation_id=self._correlation_id))
         self._reports = []
 
 

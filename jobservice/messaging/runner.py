@@ -5,21 +5,26 @@ input queue with prefetch, gives each delivery to the DeliveryHandler (delivery.
 acks it, or requeues it when an output could not be confirmed or the task asked for a retry.
 Outputs go through a separate publisher connection (`Publisher`).
 
-Confirms are grouped: the deliveries already waiting in the prefetch buffer are handled one
-after the other with their outputs published unconfirmed, then the group is settled at once
-(one wait for the broker's confirms, then each input acked, or all requeued when anything was
-not confirmed). A delivery is still acked only after its outputs were confirmed; the group
-is at most `prefetch` deliveries and ends as soon as no further delivery is waiting.
+Confirms are pipelined across deliveries, in groups: the deliveries already received are
+handled one after the other (up to `batch_size`, or `batch_seconds` of handling) with their
+outputs collected (output_batch.py); the group's outputs are then published in one confirmed
+batch, tracking reports merged per pipe and sent first; then each input is acked (one
+`basic_ack(multiple=True)` on RabbitMQ) or requeued. A delivery is acked only after all its
+outputs were confirmed; when some were refused, exactly the deliveries they belong to are
+requeued (at-least-once: the others are acked).
 
-`stop()` (e.g. from a SIGTERM handler) lets the current message finish; the loop then closes
-its connection and the broker hands the prefetched, unacked messages to another consumer.
-A lost connection is re-established with backoff; an unacked message is redelivered.
+`stop()` (e.g. from a SIGTERM handler) lets the current delivery finish; the handled part of
+the group is then published, confirmed and acked, and the loop closes its connection: the
+broker hands the received but unhandled messages to another consumer. A lost connection is
+re-established with backoff; an unacked message is redelivered.
 """
 from __future__ import annotations
 
 import logging
 import socket
 import time
+from collections import deque
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -27,20 +32,36 @@ import amqp
 from kombu import Consumer
 
 from jobservice.messaging.broker import (
+    OutgoingMessage,
     Publisher,
     PublishError,
     QueueDeclarer,
     connect,
+    is_amqp,
     message_bytes,
     wait_for_connection,
 )
 from jobservice.messaging.delivery import Action, Delivery, DeliveryHandler, HandlerConfig, Outcome
+from jobservice.messaging.output_batch import OutputBatch
 from jobservice.messaging.status_check import StatusChecker
 from jobservice.messaging.worker import Worker
 
 logger = logging.getLogger(__name__)
 
-DEFAULT_PREFETCH = 2  # the original: worker threads (1) + prefetch buffer (1)
+# Deliveries in flight from the broker. Above the group size, so that the next group is
+# already arriving while one is settled. A worker with long tasks may want fewer (the
+# original: worker threads + 1), so that other instances get a share of the queue.
+DEFAULT_PREFETCH = 100
+# A group ends after this much handling time even if more deliveries wait: it bounds how
+# long a finished task's outputs are held back.
+DEFAULT_BATCH_SECONDS = 0.1
+
+
+@dataclass
+class _Handled:
+    message: Any  # kombu Message
+    outcome: Outcome
+    seconds: float
 
 
 class WorkerRunner:
@@ -53,6 +74,8 @@ class WorkerRunner:
     CAF_WORKER_ENABLE_DIVERTED_TASK_CHECKING, `zero_progress_reports` the opposite of
     CAF_WORKER_DISABLE_ZERO_PROGRESS_REPORTING, `queue_type` CAF_RABBITMQ_QUEUE_TYPE.
     `data_dir` holds the files of `filesystem://`; `requeue_pause` is the pause after a requeue.
+    `batch_size` (default half the prefetch) and `batch_seconds` bound a group of deliveries
+    whose outputs are confirmed together.
     """
 
     def __init__(
@@ -74,11 +97,15 @@ class WorkerRunner:
         status_checker: StatusChecker | None = None,
         max_messages: int | None = None,
         requeue_pause: float = 1.0,
+        batch_size: int | None = None,
+        batch_seconds: float = DEFAULT_BATCH_SECONDS,
     ) -> None:
         self.worker = worker
         self.broker_url = broker_url
         self.input_queue = input_queue
         self.prefetch = max(1, prefetch)
+        self.batch_size = max(1, batch_size or self.prefetch // 2)
+        self.batch_seconds = batch_seconds
         self.data_dir = data_dir
         self.max_messages = max_messages
         self.requeue_pause = requeue_pause
@@ -93,14 +120,14 @@ class WorkerRunner:
             zero_progress_reports=zero_progress_reports,
         )
         self.publisher = Publisher(broker_url, queue_type=queue_type, data_dir=data_dir)
-        self.handler = DeliveryHandler(worker, self.config, publish=self._publish_unconfirmed,
+        self.outputs = OutputBatch(self._publish_group)
+        self.handler = DeliveryHandler(worker, self.config, publish=self.outputs.add,
                                        status_checker=status_checker)
         self.declarer = QueueDeclarer(queue_type)
         self.handled = 0
         self._should_stop = False
-        # Handled deliveries whose outputs await the broker's confirms: (message, outcome, started).
-        self._unsettled: list[tuple[Any, Outcome, float]] = []
-        self._group_failed: str | None = None
+        self._multiple_acks = False
+        self._acked_up_to = 0  # the delivery tag up to which every delivery was settled
 
     def stop(self) -> None:
         """Finish the current message, then leave `run()`. Safe to call from a signal handler."""
@@ -108,8 +135,10 @@ class WorkerRunner:
 
     @property
     def stopping(self) -> bool:
-        handled = self.handled + len(self._unsettled)
-        return self._should_stop or (self.max_messages is not None and handled >= self.max_messages)
+        return self._should_stop or self._reached_max_messages(0)
+
+    def _reached_max_messages(self, in_group: int) -> bool:
+        return self.max_messages is not None and self.handled + in_group >= self.max_messages
 
     def run(self) -> None:
         logger.info("%s consuming %s (output %s, reject %s, paused %s)", self.worker.name,
@@ -136,23 +165,21 @@ class WorkerRunner:
             channel = self._declare_input(connection)
             queue = self.declarer.queue(self.input_queue)
             queue.no_declare = True
-            consumer = Consumer(channel, queues=[queue], callbacks=[self._on_message],
-                                accept=None, no_ack=False, prefetch_count=self.prefetch)
+            received: deque[Any] = deque()  # delivered, not yet handled (tags in order)
+            self._multiple_acks = is_amqp(connection)
+            self._acked_up_to = 0  # delivery tags start again on a new channel
+            consumer = Consumer(channel, queues=[queue], on_message=received.append,
+                                no_ack=False, prefetch_count=self.prefetch)
             with consumer:
-                try:
-                    while not self.stopping:
+                while not self.stopping:
+                    if not received:
                         try:
-                            # A short wait while a group is open: settle it as soon as no
-                            # further delivery is already waiting.
-                            connection.drain_events(timeout=0.001 if self._unsettled else 1)
+                            connection.drain_events(timeout=1)
                         except (socket.timeout, TimeoutError):
-                            self._settle()
                             continue
-                        if len(self._unsettled) >= self.prefetch:
-                            self._settle()
-                finally:
-                    self._settle()
+                    self._run_group(connection, received)
         finally:
+            self.outputs.clear()
             try:
                 connection.release()
             except Exception:  # already broken
@@ -171,7 +198,21 @@ class WorkerRunner:
                 self.declarer.declare_passive(channel, name)
         return channel
 
-    def _on_message(self, body: Any, message: Any) -> None:
+    def _run_group(self, connection: Any, received: deque[Any]) -> None:
+        """Handles the deliveries already received (within the group bounds), then settles
+        them: their outputs published with one confirm wait, then acks/requeues."""
+        group: list[_Handled] = []
+        started = time.monotonic()
+        while not self._should_stop and not self._reached_max_messages(len(group)):
+            if not received and not _receive_waiting(connection, received):
+                break
+            self.outputs.begin(len(group))
+            group.append(self._handle(received.popleft()))
+            if len(group) >= self.batch_size or time.monotonic() - started >= self.batch_seconds:
+                break
+        self._settle(group)
+
+    def _handle(self, message: Any) -> _Handled:
         started = time.monotonic()
         delivery = Delivery(
             body=message_bytes(message),
@@ -180,52 +221,78 @@ class WorkerRunner:
         )
         try:
             outcome = self.handler.handle(delivery)
-        except PublishError as exc:
+        except PublishError as exc:  # a chunk of its outputs was refused
             outcome = Outcome(Action.REQUEUE, f"output not confirmed, requeued: {exc}")
-            self._group_failed = str(exc)
         except Exception as exc:  # a bug of ours must not kill the loop; try again later
             logger.exception("Unexpected error while handling a message")
             outcome = Outcome(Action.REQUEUE, f"unexpected error, requeued: {exc}")
-        self._unsettled.append((message, outcome, started))
+        return _Handled(message, outcome, time.monotonic() - started)
 
-    def _publish_unconfirmed(self, messages: list[Any]) -> None:
-        self.publisher.publish_batch(messages, confirm=False)
+    def _publish_group(self, messages: list[OutgoingMessage]) -> None:
+        self.publisher.publish_batch(messages)
 
-    def _settle(self) -> None:
-        """Confirms the outputs of the handled deliveries, then acks/rejects each of them."""
-        if not self._unsettled:
+    def _settle(self, group: list[_Handled]) -> None:
+        """Publishes the group's outputs (one confirm wait), then acks or rejects each input."""
+        if not group:
             return
-        group, self._unsettled = self._unsettled, []
-        try:
-            self.publisher.confirm_pending()
-        except PublishError as exc:
-            self._group_failed = self._group_failed or str(exc)
-        failure, self._group_failed = self._group_failed, None
+        self.outputs.flush()
+        failed = self.outputs.failed
+        self.outputs.clear()
+        acked: list[Any] = []
         requeued = False
-        for message, outcome, started in group:
-            if failure is not None and outcome.action is not Action.REQUEUE:
-                # Its outputs may not have reached the broker: at-least-once, do it again.
-                outcome = Outcome(Action.REQUEUE, f"output not confirmed, requeued: {failure}",
-                                  outcome.job_task_id)
+        for position, handled in enumerate(group):
+            outcome = handled.outcome
+            if position in failed and outcome.action is not Action.REQUEUE:
+                # Some of its outputs may not have reached the broker: do it again.
+                outcome = Outcome(Action.REQUEUE, "output not confirmed, requeued", outcome.job_task_id)
             if outcome.action is Action.ACK:
-                message.ack()
+                acked.append(handled.message)
             elif outcome.action is Action.REQUEUE:
-                message.reject(requeue=True)
+                handled.message.reject(requeue=True)
                 requeued = True
             else:
-                message.reject(requeue=False)
-            self.handled += 1
-            logger.info("%s %s: %s [%s] in %.1f ms", self.worker.name, outcome.job_task_id or "-",
-                        outcome.description, outcome.action, (time.monotonic() - started) * 1000)
+                handled.message.reject(requeue=False)
+            if logger.isEnabledFor(logging.INFO):
+                logger.info("%s %s: %s [%s] in %.1f ms", self.worker.name, outcome.job_task_id or "-",
+                            outcome.description, outcome.action, handled.seconds * 1000)
+        self._ack(acked, [handled.message.delivery_tag for handled in group])
+        self.handled += len(group)
         if requeued:
             # The broker redelivers at once: a short pause keeps a failing dependency from
             # being hammered (the original stops consuming for 30 s after a transient error).
             self._pause(self.requeue_pause)
 
+    def _ack(self, acked: list[Any], group_tags: list[int]) -> None:
+        """Acks `acked` (the rest of the group is already rejected). On RabbitMQ, one
+        `basic_ack(multiple=True)` when the group's tags follow the last settled tag without a
+        gap: then every unsettled tag up to the highest acked one is in `acked`."""
+        if self._multiple_acks and sorted(group_tags) != list(
+                range(self._acked_up_to + 1, self._acked_up_to + 1 + len(group_tags))):
+            # Not expected (deliveries come in tag order); one ack each from now on.
+            logger.warning("Delivery tags out of order; acking one by one on this channel")
+            self._multiple_acks = False
+        if self._multiple_acks:
+            self._acked_up_to += len(group_tags)
+            if acked:
+                max(acked, key=lambda message: message.delivery_tag).ack(multiple=True)
+        else:
+            for message in acked:
+                message.ack()
+
     def _pause(self, seconds: float) -> None:
         deadline = time.monotonic() + seconds
         while not self._should_stop and time.monotonic() < deadline:
             time.sleep(max(0.0, min(0.1, deadline - time.monotonic())))
+
+
+def _receive_waiting(connection: Any, received: deque[Any]) -> bool:
+    """Takes in what the broker already sent, without waiting; False when nothing was there."""
+    while not received:
+        try:
+            connection.drain_events(timeout=0)
+        except (socket.timeout, TimeoutError):
+            return False
+    return True
 
 
 def is_redelivered(message: Any) -> bool:
