@@ -18,7 +18,7 @@ import urllib.error
 import urllib.request
 from collections import OrderedDict
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from enum import StrEnum
 
 from jobservice.messaging.messages import TrackingInfo, now_millis
@@ -49,6 +49,8 @@ DISCARDED_STATES = frozenset({JobState.CANCELLED, JobState.COMPLETED, JobState.F
 class StatusAnswer:
     state: JobState
     interval_millis: int
+    # When the Job Service gave this answer (epoch ms); None: not known (not cached).
+    checked_at: int | None = None
 
 
 class StatusChecker:
@@ -68,9 +70,11 @@ class StatusChecker:
         answer = self._answer(tracking.status_check_url)
         if answer.state is JobState.NOT_FOUND:
             return answer.state, tracking
+        # A cached answer is as old as its fetch: carrying the fetch time keeps "checked at
+        # most one interval ago" true, so a cancel stops work within one interval, not two.
         refreshed = TrackingInfo(
             job_task_id=tracking.job_task_id,
-            last_status_check_time=self.clock(),
+            last_status_check_time=answer.checked_at if answer.checked_at is not None else self.clock(),
             status_check_interval_millis=answer.interval_millis,
             status_check_url=tracking.status_check_url,
             tracking_pipe=tracking.tracking_pipe,
@@ -87,7 +91,9 @@ class StatusChecker:
             cached = self._cache.get(url)
             if cached is not None and cached[0] > time.monotonic():
                 return cached[1]
+        checked_at = self.clock()
         answer, cacheable = self._fetch(url)
+        answer = replace(answer, checked_at=checked_at)
         if cacheable:
             lifetime = min(answer.interval_millis / 1000, MAX_CACHE_SECONDS)
             with self._lock:
