@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 from django.conf import settings
@@ -25,11 +24,12 @@ def server_pipeline(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Pipeli
     yield from _running(pipeline)
 
 
-@pytest.fixture
-def embedded_pipeline(tmp_path: Path) -> Iterator[Pipeline]:
+@pytest.fixture(scope="module")
+def embedded_pipeline(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Pipeline]:
     """The embedded defaults: an SQLite file and the filesystem:// broker in a temp folder."""
-    pipeline = Pipeline(database_url=f"sqlite:///{tmp_path / 'jobservice.sqlite3'}",
-                        broker_url="filesystem://", workdir=tmp_path)
+    workdir = tmp_path_factory.mktemp("e2e-embedded")
+    pipeline = Pipeline(database_url=f"sqlite:///{workdir / 'jobservice.sqlite3'}",
+                        broker_url="filesystem://", workdir=workdir)
     yield from _running(pipeline)
 
 

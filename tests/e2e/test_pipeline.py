@@ -23,13 +23,15 @@ def new_job_id(prefix: str) -> str:
     return f"{prefix}-{uuid.uuid4().hex[:8]}"
 
 
-def assert_completed_with_every_item(pipeline: Pipeline, job_id: str, count: int, *, timeout: float) -> None:
+def assert_completed_with_every_item(pipeline: Pipeline, job_id: str, count: int, *, timeout: float,
+                                     progress_seen: bool = True) -> None:
     seen = pipeline.watch(job_id, until=lambda job: job["status"] in ("Completed", "Failed", "Cancelled"),
                           timeout=timeout, every=0.3)
     assert all(job["percentageComplete"] <= 100 for job in seen)
     final = seen[-1]
     assert (final["status"], final["percentageComplete"], final["failures"]) == ("Completed", 100, [])
-    assert any(0 < job["percentageComplete"] < 100 for job in seen), "progress was never visible on the way"
+    if progress_seen:  # a big job is read part done at least once
+        assert any(0 < job["percentageComplete"] < 100 for job in seen), "progress was never visible on the way"
     # At-least-once: an item may be repeated, none may be missing.
     assert set(items_done(pipeline.drain("example-out"))) == set(range(1, count + 1))
 
@@ -59,7 +61,18 @@ def test_a_small_job_runs_on_the_embedded_defaults(embedded_pipeline: Pipeline) 
     job_id = new_job_id("small")
     embedded_pipeline.create_job(job_id, embedded_pipeline.batch_task("1-200", params={
         "action": "REVERSE", "source": "text", "leafSize": "20", "fanout": "4"}))
-    assert_completed_with_every_item(embedded_pipeline, job_id, 200, timeout=180)
+    assert_completed_with_every_item(embedded_pipeline, job_id, 200, timeout=180, progress_seen=False)
+
+
+def test_an_unknown_batch_type_fails_the_job_with_a_readable_message(embedded_pipeline: Pipeline) -> None:
+    job_id = new_job_id("unknown")
+    embedded_pipeline.create_job(job_id, embedded_pipeline.batch_task("1-10", batch_type="NoSuchPlugin"))
+    job = embedded_pipeline.watch(job_id, until=lambda job: job["status"] != "Waiting"
+                                  and job["status"] != "Active", timeout=120)[-1]
+    assert job["status"] == "Failed"
+    [failure] = job["failures"]
+    assert failure["failureId"] == "RESULT_EXCEPTION" and failure["failureSource"] == "worker-batch"
+    assert "Invalid batch type  NoSuchPlugin" in failure["failureMessage"]
 
 
 @pytest.mark.server
