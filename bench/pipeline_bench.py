@@ -164,15 +164,16 @@ def main() -> None:
         results[size] = run_pipeline(size, postgres=args.postgres, amqp=args.amqp,
                                      example_workers=args.example_workers)
         print(f"  {results[size][0]:.0f} items/s", flush=True)
-    baseline_size = min(args.sizes)
-    print(f"baseline, {baseline_size} items ...", flush=True)
-    baseline = run_baseline(baseline_size, postgres=args.postgres, amqp=args.amqp, workers=args.example_workers)
+    baselines = {}
+    for size in args.sizes:
+        print(f"baseline, {size} items ...", flush=True)
+        baselines[size] = run_baseline(size, postgres=args.postgres, amqp=args.amqp, workers=args.example_workers)
 
     print()
-    print(f"{'items':>8} {'items/s':>8} {'x baseline':>10}")
+    print(f"{'items':>8} {'items/s':>8} {'baseline':>9} {'ratio':>6}   (baseline: plain kombu + psycopg, "
+          f"{args.example_workers} worker process(es))")
     for size, (rate, _, _) in results.items():
-        print(f"{size:>8} {rate:>8.0f} {rate / baseline:>10.2f}")
-    print(f"baseline {baseline:>8.0f} items/s (plain kombu + psycopg, {args.example_workers} worker process(es))")
+        print(f"{size:>8} {rate:>8.0f} {baselines[size]:>9.0f} {rate / baselines[size]:>6.2f}")
     print()
     processes = sorted({name for _, peaks, _ in results.values() for name in peaks})
     print("peak memory (VmHWM, MB)")
