@@ -2,7 +2,7 @@
 
     BROKER_URL=amqp://guest:guest@127.0.0.1:5672// \
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/jobservice_bench \
-        .venv/bin/python bench/publish_bench.py -n 20000 [--batch 500] [--queue-type quorum] [--repeat 3]
+        .venv/bin/python bench/publish_bench.py -n 20000 [--batch 1000] [--queue-type quorum] [--repeat 3]
 
 Measures, on one RabbitMQ, N task messages each:
   raw       kombu Producer.publish on a plain channel, no confirms (the ceiling);
@@ -38,7 +38,7 @@ from django.db import connection  # noqa: E402
 from django.utils import timezone  # noqa: E402
 from kombu import Producer  # noqa: E402
 
-from jobs.dispatch import Dispatcher  # noqa: E402
+from jobs.dispatch import DEFAULT_BATCH_SIZE, Dispatcher  # noqa: E402
 from jobs.models import Job, JobTask  # noqa: E402
 from jobs.task_message import job_task_message  # noqa: E402
 from jobservice.messaging.broker import (  # noqa: E402
@@ -124,7 +124,7 @@ def queue_depth(url: str, queue: str) -> int:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("-n", type=int, default=20_000, help="messages per measurement")
-    parser.add_argument("--batch", type=int, default=500, help="messages per confirmed batch")
+    parser.add_argument("--batch", type=int, default=DEFAULT_BATCH_SIZE, help="messages per confirmed batch")
     parser.add_argument("--queue-type", default=settings.BROKER_QUEUE_TYPE, choices=["quorum", "classic"])
     parser.add_argument("--repeat", type=int, default=3, help="runs per measurement; the best is kept")
     args = parser.parse_args()
@@ -146,8 +146,13 @@ def main() -> None:
             results["dispatch"] = min(
                 results["dispatch"], bench_dispatch(url, queues["dispatch"], args.queue_type, args.n, args.batch)
             )
-        time.sleep(0.5)  # unconfirmed raw messages may still be on their way
-        depths = {name: queue_depth(url, queue) for name, queue in queues.items()}
+        # Unconfirmed raw messages may still be on their way: wait (a little) for them.
+        expected = args.n * args.repeat
+        deadline = time.monotonic() + 10
+        while (depths := {name: queue_depth(url, queue) for name, queue in queues.items()}) and (
+            depths["raw"] < expected and time.monotonic() < deadline
+        ):
+            time.sleep(0.2)
     finally:
         connection.creation.destroy_test_db(old_name, verbosity=0)
         with connect(url) as conn:

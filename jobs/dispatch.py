@@ -11,11 +11,11 @@ Two kinds of due work:
   paused, published back to their queue with their body and headers as received. They are
   held again if the job was paused once more before they went out.
 
-Each batch runs in one transaction: lock the rows (SKIP LOCKED on PostgreSQL, so several
-dispatchers share the work and never send a row twice; SQLite serialises writers with its
-IMMEDIATE transactions), publish them with publisher confirms, delete them, commit. The lock
-is held across the publish: a crash before the commit leaves the rows in place and they are
-sent again (at-least-once; consumers are idempotent).
+Each batch runs in one transaction: lock and delete the rows (SKIP LOCKED on PostgreSQL, so
+several dispatchers share the work and never send a row twice; SQLite serialises writers
+with its IMMEDIATE transactions), publish them with publisher confirms, commit. The deletion
+commits only after the broker confirmed every message: a failed publish or a crash before the
+commit rolls it back and the rows are sent again (at-least-once; consumers are idempotent).
 """
 from __future__ import annotations
 
@@ -30,16 +30,17 @@ from django.db import connection, transaction
 from django.db.models import Exists, OuterRef, QuerySet
 from django.utils import timezone
 
-from jobs.models import JobDependency, JobTask, PausedMessage
+from jobs.models import Job, JobDependency, JobTask, PausedMessage
 from jobs.states import JobStatus
 from jobs.task_message import job_task_message
 from jobservice.messaging.broker import OutgoingMessage, Publisher, PublishError
+from jobservice.messaging.messages import now_millis
 
 logger = logging.getLogger(__name__)
 
 # Rows per transaction: large enough that the confirm round trip is amortised, small enough
 # that locks are short and a failed batch costs little to resend.
-DEFAULT_BATCH_SIZE = 500
+DEFAULT_BATCH_SIZE = 1000
 
 # Jobs whose task may be sent to a worker. Paused jobs wait for resume; Cancelled, Completed
 # and Failed jobs never get their task.
@@ -94,19 +95,19 @@ class Dispatcher:
 
     def dispatch_tasks(self, *, limit: int = DEFAULT_BATCH_SIZE) -> int:
         """1. make sure the broker answers before any lock is taken;
-        2. lock up to `limit` due rows, build their messages, publish with confirms;
-        3. delete the rows, commit."""
+        2. lock and delete up to `limit` due rows (uncommitted), build their messages;
+        3. publish with confirms; commit. A failed publish rolls the deletion back."""
         fresh = self._connect_if_due(due_tasks())
         if fresh is None:
             return 0
         started = time.monotonic()
         with transaction.atomic():
-            tasks = list(_lock_skipping_locked(due_tasks()).values_list(*TASK_FIELDS)[:limit])
+            tasks = _take_due_tasks(limit)
             if not tasks:
                 return 0
-            messages = [_task_outgoing_message(*task) for task in tasks]
+            now_ms = now_millis()
+            messages = [_task_outgoing_message(*task, now_ms=now_ms) for task in tasks]
             self._publish(messages, fresh=fresh)
-            JobTask.objects.filter(pk__in=[task[0] for task in tasks]).delete()
         logger.info(
             "Dispatched %d job task(s) in %.0f ms (first %s:%s)",
             len(tasks), (time.monotonic() - started) * 1000, tasks[0][1], tasks[0][2],
@@ -163,9 +164,40 @@ TASK_FIELDS = (
 )
 
 
+def _take_due_tasks(limit: int) -> list[tuple]:
+    """Locks and deletes up to `limit` due rows inside the current transaction and returns
+    them as TASK_FIELDS tuples."""
+    if connection.vendor == "postgresql":
+        return _take_due_tasks_returning(limit)
+    tasks = list(_lock_skipping_locked(due_tasks()).values_list(*TASK_FIELDS)[:limit])
+    JobTask.objects.filter(pk__in=[task[0] for task in tasks]).delete()
+    return tasks
+
+
+def _take_due_tasks_returning(limit: int) -> list[tuple]:
+    # One statement instead of a select and a delete of a thousand ids: DELETE ... USING the
+    # job ... WHERE pk IN (the ORM's due-rows query, FOR UPDATE SKIP LOCKED) RETURNING.
+    due_sql, due_params = _lock_skipping_locked(due_tasks()).values("pk")[:limit].query.sql_with_params()
+    quote = connection.ops.quote_name
+    task_pk = quote(JobTask._meta.pk.column)
+    columns = {field.name: quote(field.column) for field in JobTask._meta.concrete_fields}
+    job_columns = {field.name: quote(field.column) for field in Job._meta.concrete_fields}
+    returning = ", ".join(
+        [f"t.{task_pk}", f"j.{job_columns['partition_id']}", f"j.{job_columns['job_id']}"]
+        + [f"t.{columns[name]}" for name in TASK_FIELDS[3:]]
+    )
+    sql = (
+        f"DELETE FROM {quote(JobTask._meta.db_table)} AS t USING {quote(Job._meta.db_table)} AS j "
+        f"WHERE j.{job_columns['id']} = t.{task_pk} AND t.{task_pk} IN ({due_sql}) RETURNING {returning}"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, due_params)
+        return cursor.fetchall()
+
+
 def _task_outgoing_message(
     pk: int, partition_id: str, job_id: str, classifier: str, api_version: int, data: bytes | memoryview,
-    task_pipe: str, target_pipe: str | None,
+    task_pipe: str, target_pipe: str | None, *, now_ms: int,
 ) -> OutgoingMessage:
     message = job_task_message(
         partition_id=partition_id,
@@ -175,6 +207,7 @@ def _task_outgoing_message(
         task_data=bytes(data),
         task_pipe=task_pipe,
         target_pipe=target_pipe,
+        now_ms=now_ms,
     )
     return OutgoingMessage(task_pipe, message.encode(), {})
 

@@ -28,15 +28,17 @@ def job_task_message(
     target_pipe: str | None,
     tracking_pipe: str | None = None,
     correlation_id: str | None = None,
+    now_ms: int | None = None,
 ) -> TaskMessage:
     """A NEW_TASK message for the job's task pipe, tracked until it reaches `target_pipe`.
 
     The task data goes out as stored (the original re-encoded it as UTF-8 text, which
-    corrupted binary data [QUIRK, REC]).
+    corrupted binary data [QUIRK, REC]). `now_ms` (the status check time) lets a batch
+    share one clock reading.
     """
     tracking = TrackingInfo(
         job_task_id=f"{partition_id}:{job_id}",
-        last_status_check_time=now_millis(),
+        last_status_check_time=now_ms if now_ms is not None else now_millis(),
         status_check_interval_millis=settings.CAF_STATUS_CHECK_INTERVAL_SECONDS * 1000,
         status_check_url=status_check_url(partition_id, job_id),
         tracking_pipe=tracking_pipe if tracking_pipe is not None else settings.CAF_TRACKING_PIPE,

@@ -16,7 +16,7 @@ from rest_framework.test import APIClient
 from jobs.dispatch import Dispatcher, dispatch_due
 from jobs.models import Job, JobDependency, JobTask
 from jobs.states import JobStatus
-from jobservice.messaging.broker import Publisher
+from jobservice.messaging.broker import Publisher, PublishError
 from tests.dispatch.conftest import QUEUE_TYPE, BrokerUnderTest, make_job
 
 pytestmark = pytest.mark.django_db
@@ -254,4 +254,30 @@ def test_two_dispatchers_at_once_never_double_send(broker: BrokerUnderTest, requ
     job_task_ids = [json.loads(message.body)["tracking"]["jobTaskId"] for message in received]
     assert len(job_task_ids) == 300
     assert len(set(job_task_ids)) == 300
+    assert not JobTask.objects.exists()
+
+
+def test_unconfirmed_publish_leaves_the_rows_for_the_next_try(
+    broker: BrokerUnderTest, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    pipe = broker.pipe()
+    for number in range(3):
+        make_job("p1", f"retry{number}", task_pipe=pipe)
+    dispatcher = Dispatcher(Publisher(broker.url, queue_type=QUEUE_TYPE, data_dir=broker.data_dir))
+    try:
+        dispatcher.publisher.connect()
+
+        def refused(messages: list) -> int:
+            raise PublishError("broker refused 3 message(s)")
+
+        monkeypatch.setattr(dispatcher.publisher, "publish_batch", refused)
+        with pytest.raises(PublishError):
+            dispatcher.dispatch_due()
+        assert JobTask.objects.count() == 3  # the deletion was rolled back
+
+        monkeypatch.undo()
+        assert dispatcher.dispatch_due() == 3
+    finally:
+        dispatcher.close()
+    assert len(broker.drain(pipe)) == 3
     assert not JobTask.objects.exists()
