@@ -3,8 +3,8 @@
     .venv/bin/python bench/pipeline_bench.py [--sizes 10000 100000] [--example-workers 2]
         [--postgres postgres://postgres@127.0.0.1:5432/postgres] [--amqp amqp://guest:guest@127.0.0.1:5672//]
 
-For each size: a fresh database `jobservice_e2e`, the whole service as separate processes
-(tests/e2e/harness.py: API server, scheduler, tracker, paused store, batch worker, example
+For each size: a fresh database `jobservice_e2e_<hex>` (dropped afterwards), the whole
+service as separate processes (tests/e2e/harness.py: API server, scheduler, tracker, paused store, batch worker, example
 workers), one RangeBatchPlugin job of that many items created with PUT; the time from the PUT
 to the job read as Completed gives items/s. Every process's peak resident memory (VmHWM from
 /proc/<pid>/status, sampled while it runs) is printed per size, so growth with the size shows.
@@ -34,7 +34,7 @@ import psycopg  # noqa: E402
 from kombu import Connection, Producer  # noqa: E402
 
 from bench.pipeline_baseline import DEFAULT_EXCHANGE, names, queue  # noqa: E402
-from tests.e2e.harness import PYTHON, Pipeline, recreate_postgres_database  # noqa: E402
+from tests.e2e.harness import PYTHON, Pipeline, drop_postgres_database, recreate_postgres_database  # noqa: E402
 
 
 def peak_rss_mb(pid: int) -> float | None:
@@ -92,7 +92,8 @@ class MemorySampler(threading.Thread):
 def run_pipeline(size: int, *, postgres: str, amqp: str,
                  example_workers: int) -> tuple[float, dict[str, float], dict[str, float]]:
     workdir = Path(tempfile.mkdtemp(prefix=f"pipeline-bench-{size}-"))
-    pipeline = Pipeline(database_url=recreate_postgres_database(postgres), broker_url=amqp, workdir=workdir,
+    database_url = recreate_postgres_database(postgres)
+    pipeline = Pipeline(database_url=database_url, broker_url=amqp, workdir=workdir,
                         example_workers=example_workers)
     try:
         pipeline.start()
@@ -111,6 +112,7 @@ def run_pipeline(size: int, *, postgres: str, amqp: str,
     finally:
         pipeline.stop()
         pipeline.delete_queues()
+        drop_postgres_database(database_url)
 
 
 def run_baseline(size: int, *, postgres: str, amqp: str, workers: int) -> float:
@@ -148,6 +150,7 @@ def run_baseline(size: int, *, postgres: str, amqp: str, workers: int) -> float:
         with Connection(amqp) as connection:
             for name in queues.values():
                 queue(name)(connection.default_channel).delete()
+        drop_postgres_database(database_url)
 
 
 def main() -> None:

@@ -8,12 +8,13 @@ import pytest
 from django.conf import settings
 
 from tests.conftest import skip_or_fail
-from tests.e2e.harness import Pipeline, recreate_postgres_database
+from tests.e2e.harness import Pipeline, drop_postgres_database, recreate_postgres_database
 
 
 @pytest.fixture(scope="module")
 def server_pipeline(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Pipeline]:
-    """PostgreSQL (a fresh database `jobservice_e2e`) and RabbitMQ, shared by a module's tests."""
+    """PostgreSQL (a fresh database `jobservice_e2e_<hex>`, dropped afterwards) and RabbitMQ,
+    shared by a module's tests."""
     if settings.DATABASES["default"]["ENGINE"] != "django.db.backends.postgresql":
         skip_or_fail("needs PostgreSQL: set DATABASE_URL=postgres://...")
     if not settings.BROKER_URL.startswith("amqp"):
@@ -21,7 +22,10 @@ def server_pipeline(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Pipeli
     database_url = recreate_postgres_database(os.environ["DATABASE_URL"])
     pipeline = Pipeline(database_url=database_url, broker_url=settings.BROKER_URL,
                         workdir=tmp_path_factory.mktemp("e2e-server"), example_workers=2)
-    yield from _running(pipeline)
+    try:
+        yield from _running(pipeline)
+    finally:
+        drop_postgres_database(database_url)
 
 
 @pytest.fixture(scope="module")

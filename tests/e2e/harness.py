@@ -1,6 +1,6 @@
 """The whole pipeline as separate processes, for the end-to-end tests and bench/pipeline_bench.py.
 
-`Pipeline` prepares a database (PostgreSQL: a fresh `jobservice_e2e`; SQLite: a file in the
+`Pipeline` prepares a database (PostgreSQL: a fresh `jobservice_e2e_<hex>`; SQLite: a file in the
 work folder), runs `migrate`, then starts the API server (`runserver --noreload` on a free
 port), the scheduler, the tracker, the paused-message store, the batch worker and the example
 worker with `subprocess.Popen`, each with its own log file and unique queue names. It talks
@@ -61,17 +61,32 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
-def recreate_postgres_database(url: str, name: str = E2E_DATABASE) -> str:
-    """Drops and creates `name` on the server of `url`; returns the URL of the new database."""
+def recreate_postgres_database(url: str, name: str | None = None) -> str:
+    """Creates a fresh database on the server of `url` (dropped first if it exists); returns
+    its URL. The default name is unique per call (`jobservice_e2e_<hex>`): runs of the tests
+    or the benchmark by several people at once on one server must not drop each other's."""
     import psycopg
     from psycopg import sql
 
+    name = name or f"{E2E_DATABASE}_{uuid.uuid4().hex[:8]}"
     parts = urlparse(url)
-    admin_url = urlunparse(parts._replace(path="/postgres"))
-    with psycopg.connect(admin_url, autocommit=True) as connection:
+    with psycopg.connect(_admin_url(url), autocommit=True) as connection:
         connection.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
         connection.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
     return urlunparse(parts._replace(path=f"/{name}"))
+
+
+def drop_postgres_database(url: str) -> None:
+    import psycopg
+    from psycopg import sql
+
+    name = urlparse(url).path.lstrip("/")
+    with psycopg.connect(_admin_url(url), autocommit=True) as connection:
+        connection.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
+
+
+def _admin_url(url: str) -> str:
+    return urlunparse(urlparse(url)._replace(path="/postgres"))
 
 
 @dataclass
