@@ -23,7 +23,14 @@ from typing import Any
 
 from batching import registry
 from batching.errors import BatchDefinitionError, BatchTransientError
-from batching.payload import API_VERSION, CLASSIFIER, BatchWorkerTask, InvalidBatchTask, batch_result, decode_batch_task
+from batching.payload import (
+    API_VERSION,
+    CLASSIFIER,
+    BatchWorkerTask,
+    InvalidBatchTask,
+    batch_result,
+    decode_batch_task,
+)
 from batching.plugins.base import TaskBuilder
 from jobservice.messaging.broker import PublishError
 from jobservice.messaging.messages import TaskStatus
@@ -54,7 +61,9 @@ class TaskRegistrar:
 
     def register_batch(self, definition: str) -> None:
         if not isinstance(definition, str):
-            raise BatchDefinitionError(f"A sub-batch definition must be a string, not {type(definition).__name__}.")
+            raise BatchDefinitionError(
+                f"A sub-batch definition must be a string, not {type(definition).__name__}."
+            )
         data = self._payload.with_definition(definition).encode()
         self._task.send(self._batch_queue, classifier=CLASSIFIER, api_version=API_VERSION, data=data)
         self.batches += 1
@@ -81,8 +90,12 @@ class BatchWorker(Worker):
     api_version = API_VERSION
     friendly_name = "BatchWorker"
 
-    def __init__(self, *, input_queue: str = "batch-in",
-                 return_value_behaviour: ReturnValueBehaviour | str = ReturnValueBehaviour.RETURN_ALL) -> None:
+    def __init__(
+        self,
+        *,
+        input_queue: str = "batch-in",
+        return_value_behaviour: ReturnValueBehaviour | str = ReturnValueBehaviour.RETURN_ALL,
+    ) -> None:
         self.input_queue = input_queue
         self.return_value_behaviour = ReturnValueBehaviour(return_value_behaviour)
 
@@ -102,7 +115,9 @@ class BatchWorker(Worker):
         registrar = TaskRegistrar(task, payload, own_queue=self.input_queue)
         params: Mapping[str, str] = payload.task_message_params
         try:
-            plugin.process_batch(payload.batch_definition, builder=builder, params=params, registrar=registrar)
+            plugin.process_batch(
+                payload.batch_definition, builder=builder, params=params, registrar=registrar
+            )
         except PublishError:
             raise  # outputs not confirmed: the runner requeues the input
         except (BatchTransientError, OSError) as exc:
