@@ -102,7 +102,7 @@ def test_input_is_requeued_when_an_output_is_not_confirmed(broker, queues):
             raise PublishError("broker refused 1 message(s)")
         return real_publish(messages)
 
-    runner.handler.publish = publish_failing_once
+    runner.publisher.publish_batch = publish_failing_once
     with running(runner):
         [(result_body, _)] = broker.take(queues["out"], 1)
 
