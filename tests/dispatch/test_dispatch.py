@@ -281,3 +281,29 @@ def test_unconfirmed_publish_leaves_the_rows_for_the_next_try(
         dispatcher.close()
     assert len(broker.drain(pipe)) == 3
     assert not JobTask.objects.exists()
+
+
+def test_a_kept_connection_that_went_stale_is_replaced_once(
+    broker: BrokerUnderTest, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    pipe = broker.pipe()
+    make_job("p1", "stale", task_pipe=pipe)
+    dispatcher = Dispatcher(Publisher(broker.url, queue_type=QUEUE_TYPE, data_dir=broker.data_dir))
+    try:
+        dispatcher.publisher.connect()  # opened earlier, e.g. by a previous request
+        real_publish = dispatcher.publisher.publish_batch
+        attempts: list[int] = []
+
+        def closed_by_broker_once(messages: list) -> int:
+            attempts.append(len(messages))
+            if len(attempts) == 1:
+                dispatcher.publisher.close()
+                raise PublishError("ConnectionResetError: connection closed by the broker (missed heartbeats)")
+            return real_publish(messages)
+
+        monkeypatch.setattr(dispatcher.publisher, "publish_batch", closed_by_broker_once)
+        assert dispatcher.dispatch_due() == 1
+        assert attempts == [1, 1]
+    finally:
+        dispatcher.close()
+    assert len(broker.drain(pipe)) == 1
