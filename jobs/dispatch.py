@@ -74,7 +74,7 @@ def released_messages() -> QuerySet[PausedMessage]:
 
 
 def _lock_skipping_locked(rows: QuerySet) -> QuerySet:
-    # Locks only the outbox rows (not the joined job rows, which the tracker updates often).
+    # Locks only the outbox rows, not the joined job rows (the tracker updates those often).
     # SQLite has no row locks; its IMMEDIATE transactions already exclude other writers.
     if connection.features.has_select_for_update_skip_locked:
         return rows.select_for_update(skip_locked=True, of=("self",))
