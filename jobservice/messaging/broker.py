@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Any
 
 import amqp
-from kombu import Connection, Exchange, Producer, Queue
+from kombu import Connection, Exchange, Queue
 
 from jobservice.messaging.fs_transport import AtomicFilesystemTransport
 
@@ -147,7 +147,6 @@ class Publisher:
         self.declarer = QueueDeclarer(queue_type)
         self._connection: Connection | None = None
         self._channel: Any = None
-        self._producer: Producer | None = None
         self._acked_up_to = 0
         self._out_of_order: set[int] = set()
         self._nacked: set[int] = set()
@@ -173,7 +172,12 @@ class Publisher:
             self._channel.confirm_select()
             self._channel.events["basic_ack"].add(self._on_ack)
             self._channel.events["basic_nack"].add(self._on_nack)
-        self._producer = Producer(self._channel, exchange=DEFAULT_EXCHANGE)
+            # py-amqp reads the socket before every publish, only to notice a
+            # connection.blocked notice early. The confirm wait reads it anyway (and a blocked
+            # broker confirms nothing: PublishError after confirm_timeout), so skip that read.
+            capabilities = self._connection.connection.client_properties.get("capabilities")
+            if capabilities:
+                capabilities["connection.blocked"] = False
 
     def close(self, *, forget_queues: bool = True) -> None:
         if self._unconfirmed_from is not None:
@@ -181,7 +185,6 @@ class Publisher:
             self._unconfirmed_from = None
         connection, self._connection = self._connection, None
         self._channel = None
-        self._producer = None
         if forget_queues:
             self.declarer.forget()
         if connection is not None:
@@ -269,16 +272,15 @@ class Publisher:
             for queue in queues:
                 self._declare(queue)
             first_tag = self._published + 1
+            channel = self._channel
             for message in messages:
-                self._producer.publish(
-                    message.body,
+                # The channel's own calls, not kombu's Producer.publish: the same message
+                # without its per-message serializer/compression/declare logic.
+                channel.basic_publish(
+                    channel.prepare_message(message.body, None, CONTENT_TYPE, "utf-8",
+                                            dict(message.headers), {"delivery_mode": PERSISTENT}),
+                    exchange="",
                     routing_key=message.queue,
-                    exchange=DEFAULT_EXCHANGE,
-                    content_type=CONTENT_TYPE,
-                    content_encoding="utf-8",
-                    delivery_mode=PERSISTENT,
-                    headers=dict(message.headers),
-                    retry=False,
                 )
                 self._published += 1
             if is_amqp(self._connection):
