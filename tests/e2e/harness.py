@@ -161,7 +161,7 @@ class Pipeline:
         self.spawn("batch_worker", "run_batch_worker", "--reject-queue", self.queues["batch-reject"])
         for index in range(self.example_workers):
             self.spawn(f"example_worker{index or ''}", "run_example_worker",
-                       "--reject-queue", self.queues["example-reject"], "--prefetch", "20")
+                       "--reject-queue", self.queues["example-reject"])
         self.wait_until(lambda: self.ping(), timeout=60, what="the API server")
 
     def stop(self) -> None:
