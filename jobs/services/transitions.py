@@ -115,7 +115,8 @@ def job_resume(*, partition_id: str, job_id: str) -> TransitionResult:
     released = PausedMessage.objects.filter(job=job, released_date__isnull=True).update(
         released_date=job.last_update_date
     )
-    if released:
+    # A task held in the outbox while the job was paused is due again at once too.
+    if released or JobTask.objects.filter(job=job).exists():
         dispatch_after_commit()
     return TransitionResult(job, changed=True)
 
