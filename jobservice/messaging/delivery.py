@@ -9,8 +9,11 @@
    worker -> forwarded to its `to` (§3.5); Paused -> the paused queue when one is set.
 5. Execution (§3.6-§3.9), or for poison the reject-queue copy and a RESULT_EXCEPTION result.
 
-All outputs of a delivery are published with confirms before the handler returns ACK; a
-PublishError propagates so that the runner requeues the input (at-least-once).
+Every output goes to `publish` (a function taking a list of messages), in order. Given
+`Publisher.publish_batch`, they are confirmed before the handler returns ACK; the runner
+gives its OutputBatch instead, which confirms the outputs of a group of deliveries together
+before any of them is acked. A PublishError propagates so that the runner requeues the input
+(at-least-once).
 
 Decision of ours (reference §8.3): a message with `to` null is processed as addressed to this
 worker, instead of being dropped silently.
