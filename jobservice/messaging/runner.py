@@ -130,7 +130,9 @@ class WorkerRunner:
         self._acked_up_to = 0  # the delivery tag up to which every delivery was settled
 
     def stop(self) -> None:
-        """Finish the current message, then leave `run()`. Safe to call from a signal handler."""
+        """Finish the current delivery, settle its group (publish, confirm, ack), then leave
+        `run()`; deliveries received but not started go back to the broker. Safe to call from a
+        signal handler."""
         self._should_stop = True
 
     @property
