@@ -3,18 +3,22 @@
 # (GlobPattern plugin, one task per file) and the example worker (TAG action), and shows the
 # job's progress through the REST API while it runs, then the tags found.
 #
-#   examples/run_document_demo.sh                 # the 11 sample documents x 50 copies
+#   examples/run_document_demo.sh                 # the 11 sample documents x 300 copies
 #   COPIES=200 ACTION=DETECT_LANGUAGE examples/run_document_demo.sh
 #
 # It starts the whole service with scripts/serve on PORT (default 8765), in a fresh data
-# folder (JOBSERVICE_DATA_DIR, default a temp folder: SQLite and the filesystem broker; set
-# DATABASE_URL/BROKER_URL for PostgreSQL/RabbitMQ), and stops it at the end.
+# folder (JOBSERVICE_DATA_DIR, default a temp folder, removed at the end: SQLite and the
+# filesystem broker; set DATABASE_URL/BROKER_URL for PostgreSQL/RabbitMQ), and stops it.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 PORT="${PORT:-8765}"
-COPIES="${COPIES:-50}"
+COPIES="${COPIES:-300}"
 ACTION="${ACTION:-TAG}"
-export JOBSERVICE_DATA_DIR="${JOBSERVICE_DATA_DIR:-$(mktemp -d -t jobservice-demo-XXXX)}"
+if [ -z "${JOBSERVICE_DATA_DIR:-}" ]; then
+    JOBSERVICE_DATA_DIR="$(mktemp -d -t jobservice-demo-XXXX)"
+    remove_data_dir=1
+fi
+export JOBSERVICE_DATA_DIR
 PY=.venv/bin/python
 BASE="http://127.0.0.1:$PORT/job-service/v1"
 
@@ -31,7 +35,12 @@ echo "Documents: $(find "$DOCS" -name '*.txt' | wc -l) files in $DOCS"
 
 PORT="$PORT" scripts/serve > "$JOBSERVICE_DATA_DIR/serve.log" 2>&1 &
 serve=$!
-trap 'kill "$serve" 2>/dev/null; wait "$serve" 2>/dev/null || true' EXIT
+stop() {
+    kill "$serve" 2>/dev/null
+    wait "$serve" 2>/dev/null || true
+    if [ -n "${remove_data_dir:-}" ]; then rm -rf "$JOBSERVICE_DATA_DIR"; fi
+}
+trap stop EXIT
 until curl -sf "$BASE/ping" > /dev/null; do
     kill -0 "$serve" 2>/dev/null || { echo "the service did not start, see $JOBSERVICE_DATA_DIR/serve.log"; exit 1; }
     sleep 0.5
@@ -67,7 +76,7 @@ while true; do
         $PY -c 'import json, sys; job = json.load(sys.stdin); print(job["status"], job["percentageComplete"])')
     printf '  %-10s %6.2f %%\n' "$status" "$percentage"
     case "$status" in Completed|Failed|Cancelled) break ;; esac
-    sleep 0.5
+    sleep 0.3
 done
 
 # The example worker's results, read from its output queue.
