@@ -22,7 +22,7 @@ class Command(BaseCommand):
         parser.add_argument("--return-value-behaviour", default=None,
                             choices=[behaviour.value for behaviour in ReturnValueBehaviour])
         parser.add_argument("--prefetch", type=int, default=2)
-        parser.add_argument("--retry-limit", type=int, default=10)
+        parser.add_argument("--retry-limit", type=int, default=None, help="default CAF_WORKER_RETRY_LIMIT (10)")
         parser.add_argument("--no-diverted-task-checking", action="store_true",
                             help="accept messages addressed to another queue (staging queues)")
         parser.add_argument("--max-messages", type=int, default=None, help="stop after this many (tests)")
@@ -42,7 +42,7 @@ class Command(BaseCommand):
             output_queue=options["output_queue"] or settings.BATCH_WORKER_OUTPUT_QUEUE,
             paused_queue=settings.CAF_WORKER_PAUSED_QUEUE if paused_queue is None else paused_queue,
             reject_queue=options["reject_queue"],
-            retry_limit=options["retry_limit"],
+            retry_limit=options["retry_limit"] or settings.CAF_WORKER_RETRY_LIMIT,
             prefetch=options["prefetch"],
             data_dir=Path(settings.BROKER_DATA_DIR),
             queue_type=settings.BROKER_QUEUE_TYPE,
