@@ -12,8 +12,8 @@ Options: --server gunicorn|runserver (gunicorn), --port (8765), --threads (4), -
 and measures requests/s of GET .../jobs/{id}/status against GET /bench/noop, a DRF endpoint
 that touches no database, on the same server, with keep-alive http.client connections in a
 few threads. Target: status >= 70% of noop. On PostgreSQL each request also pays Django's
-connection health check (a SELECT 1 round trip): measured about 60% with it (the default) and
-80-100% without it (DATABASE_CONN_HEALTH_CHECKS=false). Client and server share the machine's
+connection health check (a SELECT 1 round trip) when DATABASE_CONN_HEALTH_CHECKS=true:
+measured about 60% with it and 80-100% without it (the default). Client and server share the machine's
 cores, so figures vary between runs.
 (2) times GET .../jobs?filter=status==Active;labels.tag==x*&sort=labels.tag:asc&limit=25 on a
 partition of 100,000 jobs with labels. Target: median < 50 ms.

@@ -90,9 +90,10 @@ else:
     DATABASES["default"].setdefault("OPTIONS", {}).setdefault("options", "-c jit=off")
     DATABASES["default"].setdefault("CONN_MAX_AGE", env.int("DATABASE_CONN_MAX_AGE", default=60))
     # A health check is one more round trip (SELECT 1) per request: about 20% of the status
-    # endpoint's throughput (bench/api_bench.py). Off, a connection the server dropped fails
-    # one request before it is replaced.
-    DATABASES["default"]["CONN_HEALTH_CHECKS"] = env.bool("DATABASE_CONN_HEALTH_CHECKS", default=True)
+    # endpoint's throughput, the URL every worker polls (bench/api_bench.py). Off, a
+    # connection the server dropped fails one request with a retryable 503, after which
+    # Django replaces it.
+    DATABASES["default"]["CONN_HEALTH_CHECKS"] = env.bool("DATABASE_CONN_HEALTH_CHECKS", default=False)
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 

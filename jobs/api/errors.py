@@ -1,6 +1,7 @@
 """One error shape for the whole API: `{"message": ...}` with a 4xx/5xx status."""
 import logging
 
+from django.db import InterfaceError, OperationalError
 from django.http import Http404, HttpRequest, JsonResponse
 from rest_framework import exceptions, status
 from rest_framework.response import Response
@@ -25,6 +26,11 @@ def exception_handler(exc: Exception, context: dict) -> Response | None:
         return Response({"message": exc.message}, status=exc.status_code)
     if isinstance(exc, Http404):
         return Response({"message": "Not found."}, status=status.HTTP_404_NOT_FOUND)
+    if isinstance(exc, OperationalError | InterfaceError):
+        # The database is unreachable or dropped the connection (SQLSTATE class 08 in the
+        # original): a retryable 503. Django replaces the broken connection after the request.
+        logger.warning("Database unavailable in %s: %s", context.get("view"), exc)
+        return Response({"message": "The database is unavailable; try again later."}, status=503)
     if isinstance(exc, exceptions.ParseError):
         return Response({"message": f"Unable to process JSON: {exc.detail}"}, status=400)
     response = drf_exception_handler(exc, context)

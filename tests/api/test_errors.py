@@ -136,3 +136,17 @@ def test_nul_characters_in_labels_and_task_data_object(client: APIClient) -> Non
     body = new_job_body()
     body["task"]["taskData"] = {"text": "a\u0000b"}  # stored as bytes: fine
     assert client.put(V1 + "/partitions/p1/jobs/j1", body, format="json").status_code == 201
+
+
+def test_a_lost_database_connection_is_a_retryable_503(monkeypatch: pytest.MonkeyPatch) -> None:
+    from django.db import OperationalError
+
+    from jobs.api import job_views
+
+    def unreachable(**kwargs: object) -> None:
+        raise OperationalError("server closed the connection unexpectedly")
+
+    monkeypatch.setattr(job_views, "job_status_get", unreachable)
+    response = APIClient().get(V1 + "/partitions/p1/jobs/j1/status")
+    assert response.status_code == 503
+    assert response.json() == {"message": "The database is unavailable; try again later."}
