@@ -134,16 +134,13 @@ class Publisher:
     """
 
     def __init__(self, url: str, *, queue_type: str = "quorum", data_dir: Path | None = None,
-                 confirm_timeout: float = 30.0, connect_retries: int = 3,
-                 max_unconfirmed: int = 5000) -> None:
+                 confirm_timeout: float = 30.0, connect_retries: int = 3) -> None:
         self.url = url
         self.data_dir = data_dir
         self.confirm_timeout = confirm_timeout
         # 0 fails fast when the broker is down: for callers that retry later by themselves
         # (the outbox) rather than hold up a request or a database lock.
         self.connect_retries = connect_retries
-        # Deferred confirms (publish_batch(confirm=False)) wait by themselves past this many.
-        self.max_unconfirmed = max_unconfirmed
         self.declarer = QueueDeclarer(queue_type)
         self._connection: Connection | None = None
         self._channel: Any = None
@@ -151,10 +148,6 @@ class Publisher:
         self._out_of_order: set[int] = set()
         self._nacked: set[int] = set()
         self._published = 0
-        # First delivery tag published with confirm=False and not yet confirmed (None: none).
-        self._unconfirmed_from: int | None = None
-        # The connection was dropped while such messages were unconfirmed: they are lost.
-        self._unconfirmed_lost = False
 
     # --- connection management ---------------------------------------------------------------
 
@@ -180,9 +173,6 @@ class Publisher:
                 capabilities["connection.blocked"] = False
 
     def close(self, *, forget_queues: bool = True) -> None:
-        if self._unconfirmed_from is not None:
-            self._unconfirmed_lost = True
-            self._unconfirmed_from = None
         connection, self._connection = self._connection, None
         self._channel = None
         if forget_queues:
@@ -250,12 +240,8 @@ class Publisher:
 
     # --- publishing --------------------------------------------------------------------------
 
-    def publish_batch(self, messages: Iterable[OutgoingMessage], *, confirm: bool = True) -> int:
+    def publish_batch(self, messages: Iterable[OutgoingMessage]) -> int:
         """Publishes every message and waits for the broker's confirms; returns the count.
-
-        With `confirm=False` the confirms are awaited later, by `confirm_pending()` (or by the
-        next confirmed batch, or when more than `max_unconfirmed` are outstanding), so that a
-        consumer can confirm the outputs of several deliveries in one round trip.
 
         Raises PublishError when any message was refused or the connection failed; the
         connection is then dropped and re-established on the next call.
@@ -265,11 +251,7 @@ class Publisher:
             return 0
         try:
             self._ensure_channel()
-            queues = {message.queue for message in messages}
-            if self._unconfirmed_from is not None and not all(map(self.declarer.is_declared, queues)):
-                # Declaring may reopen the channel (precondition failure): settle first.
-                self._await_pending()
-            for queue in queues:
+            for queue in {message.queue for message in messages}:
                 self._declare(queue)
             first_tag = self._published + 1
             channel = self._channel
@@ -284,13 +266,7 @@ class Publisher:
                 )
                 self._published += 1
             if is_amqp(self._connection):
-                if self._unconfirmed_from is not None:
-                    first_tag = self._unconfirmed_from
-                if confirm or self._published - first_tag + 1 > self.max_unconfirmed:
-                    self._await_confirms(first_tag, self._published)
-                    self._unconfirmed_from = None
-                else:
-                    self._unconfirmed_from = first_tag
+                self._await_confirms(first_tag, self._published)
             return len(messages)
         except PublishError:
             self.close()
@@ -298,32 +274,6 @@ class Publisher:
         except Exception as exc:  # connection or channel failure: nothing is confirmed
             self.close()
             raise PublishError(f"{type(exc).__name__}: {exc}") from exc
-
-    def confirm_pending(self) -> None:
-        """Waits for the confirms of everything published with `confirm=False`.
-
-        Raises PublishError when any of it was refused or may be lost (connection dropped).
-        """
-        if self._unconfirmed_lost:
-            self._unconfirmed_lost = False
-            raise PublishError("the connection was lost before the broker confirmed every message")
-        if self._unconfirmed_from is None:
-            return
-        try:
-            self._await_pending()
-        except PublishError:
-            self.close()
-            self._unconfirmed_lost = False
-            raise
-        except Exception as exc:
-            self.close()
-            self._unconfirmed_lost = False
-            raise PublishError(f"{type(exc).__name__}: {exc}") from exc
-
-    def _await_pending(self) -> None:
-        first_tag, self._unconfirmed_from = self._unconfirmed_from, None
-        if first_tag is not None:
-            self._await_confirms(first_tag, self._published)
 
     def _declare(self, queue: str) -> None:
         # Called before anything of the batch is published, so a channel reopened after a
