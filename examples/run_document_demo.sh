@@ -4,7 +4,7 @@
 # job's progress through the REST API while it runs, then the tags found.
 #
 #   examples/run_document_demo.sh                 # the 11 sample documents x 300 copies
-#   COPIES=200 ACTION=DETECT_LANGUAGE examples/run_document_demo.sh
+#   COPIES=50 examples/run_document_demo.sh
 #
 # It starts the whole service with scripts/serve on PORT (default 8765), in a fresh data
 # folder (JOBSERVICE_DATA_DIR, default a temp folder, removed at the end: SQLite and the
@@ -13,7 +13,6 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 PORT="${PORT:-8765}"
 COPIES="${COPIES:-300}"
-ACTION="${ACTION:-TAG}"
 if [ -z "${JOBSERVICE_DATA_DIR:-}" ]; then
     JOBSERVICE_DATA_DIR="$(mktemp -d -t jobservice-demo-XXXX)"
     remove_data_dir=1
@@ -46,29 +45,11 @@ until curl -sf "$BASE/ping" > /dev/null; do
     sleep 0.5
 done
 
-# The job: a batch task for the batch worker. Tag rules are a job parameter (JSON text).
+# The job, created from the job type job-types/tag-documents.yaml: a batch task for the batch
+# worker (GlobPattern plugin), one TAG task per file for the example worker.
 JOB="tag-documents-$(date +%s)"
-curl -sf -X PUT "$BASE/partitions/demo/jobs/$JOB" -H 'Content-Type: application/json' -d @- <<JSON
-{
-  "name": "Tag the sample documents",
-  "task": {
-    "taskClassifier": "BatchWorker",
-    "taskApiVersion": 1,
-    "taskData": {
-      "batchDefinition": "**/*.txt",
-      "batchType": "GlobPattern",
-      "taskMessageType": "ExampleWorkerTaskBuilder",
-      "taskMessageParams": {
-        "action": "$ACTION",
-        "tags": "{\"finance\": [\"invoice\", \"payment\", \"facture\", \"reimburse\"], \"legal\": [\"agreement\", \"contract\", \"clause\", \"vertrag\", \"contrat\"], \"hr\": [\"employee\", \"salary\", \"recruitment\", \"holiday\"], \"confidential\": [\"confidential\", \"secret\"]}"
-      },
-      "targetPipe": "example-in"
-    },
-    "taskPipe": "batch-in",
-    "targetPipe": "example-out"
-  }
-}
-JSON
+curl -sf -X PUT "$BASE/partitions/demo/jobs/$JOB" -H 'Content-Type: application/json' \
+    -d '{"name": "Tag the sample documents", "type": "tag-documents", "parameters": {"glob": "**/*.txt"}}'
 echo "Created job $JOB: GET $BASE/partitions/demo/jobs/$JOB"
 
 while true; do
