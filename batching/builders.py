@@ -20,6 +20,7 @@ from typing import Any
 
 from batching.errors import TaskBuildError
 from batching.plugins.base import ItemTask
+from jobservice.messaging.messages import JSON_ERRORS
 
 # Tuning params of the splitting plugins; never part of a task.
 SPLITTING_PARAMS = frozenset({"fanout", "leafSize"})
@@ -47,7 +48,7 @@ class ExampleWorkerTaskBuilder:
             # Params are strings; the TAG action's rules ({"tag": ["keyword", ...]}) come as JSON.
             try:
                 data["tags"] = json.loads(data["tags"])
-            except ValueError:
+            except JSON_ERRORS:
                 raise TaskBuildError("Unable to build task message: taskMessageParams.tags is not JSON.") from None
         data[source] = str(item)
         return ItemTask(self.classifier, self.api_version, data)

@@ -10,6 +10,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any
 
+from jobservice.messaging.messages import JSON_ERRORS
+
 CLASSIFIER = "BatchWorker"
 API_VERSION = 1
 
@@ -46,7 +48,7 @@ class BatchWorkerTask:
 def decode_batch_task(data: bytes) -> BatchWorkerTask:
     try:
         value = json.loads(data)
-    except (ValueError, UnicodeDecodeError) as exc:
+    except JSON_ERRORS as exc:
         raise InvalidBatchTask(f"Invalid input message: taskData is not JSON ({exc})") from exc
     if not isinstance(value, dict):
         raise InvalidBatchTask("Invalid input message: taskData is not a JSON object")

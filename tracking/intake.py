@@ -21,6 +21,7 @@ from jobservice.messaging.broker import OutgoingMessage
 from jobservice.messaging.messages import (
     COMPLETING_STATUSES,
     FAILING_STATUSES,
+    JSON_ERRORS,
     TRACKING_REPORT_CLASSIFIER,
     InvalidMessage,
     TaskMessage,
@@ -120,7 +121,7 @@ def _progress_event(message: TaskMessage, source: int) -> Intake:
         if not isinstance(data, dict) or set(data) - {"jobTaskId", "estimatedPercentageCompleted"}:
             raise InvalidReport("Invalid JobTrackingWorker task")
         report = progress_report(data.get("jobTaskId"), data.get("estimatedPercentageCompleted", 0), source=source)
-    except (ValueError, UnicodeDecodeError) as exc:  # InvalidReport is a ValueError
+    except JSON_ERRORS as exc:  # InvalidReport is a ValueError
         return Intake(refused=[str(exc)])
     return Intake(reports=[report] if report else [])
 

@@ -26,6 +26,7 @@ from django.conf import settings
 from batching.errors import BatchDefinitionError, BatchTransientError
 from batching.plugins.base import Registrar, TaskBuilder, register_built, require_builder
 from batching.plugins.globbing import matches, may_contain_matches, relative_parts
+from jobservice.messaging.messages import JSON_ERRORS
 
 logger = logging.getLogger(__name__)
 
@@ -37,7 +38,7 @@ def parse_definition(definition: str | None) -> tuple[tuple[str, ...], tuple[str
     if text.startswith("{"):
         try:
             value = json.loads(text)
-        except ValueError:
+        except JSON_ERRORS:
             raise BatchDefinitionError("The batch definition is not a valid sub-batch object.") from None
         if not isinstance(value, dict) or not isinstance(value.get("glob"), str) \
                 or not isinstance(value.get("dir", ""), str):

@@ -13,6 +13,7 @@ from collections.abc import Mapping
 from batching.errors import BatchDefinitionError
 from batching.plugins.base import Registrar, TaskBuilder, register_built, require_builder, split_evenly
 from batching.plugins.tuning import Splitting
+from jobservice.messaging.messages import JSON_ERRORS
 
 _COMMA = re.compile(r"\s*,\s*")
 
@@ -22,7 +23,7 @@ def parse_ids(definition: str | None) -> list[str]:
     if text.startswith("["):
         try:
             values = json.loads(text)
-        except ValueError:
+        except JSON_ERRORS:
             raise BatchDefinitionError("The batch definition is not a valid JSON array of ids.") from None
         if not isinstance(values, list) or not all(
             isinstance(value, str) or (isinstance(value, int | float) and not isinstance(value, bool))

@@ -25,6 +25,12 @@ class InvalidMessage(ValueError):
     """The body is not a valid message; the text says why."""
 
 
+# What json.loads raises on bad input: deep nesting ("[[[[...") exhausts the recursion limit,
+# and a decoder that let RecursionError through would crash its consume loop or requeue the
+# message forever.
+JSON_ERRORS = (ValueError, UnicodeDecodeError, RecursionError)
+
+
 class TaskStatus(StrEnum):
     NEW_TASK = "NEW_TASK"
     RESULT_SUCCESS = "RESULT_SUCCESS"
@@ -135,7 +141,7 @@ def decode_task_message(body: bytes | str) -> TaskMessage:
     """Lenient decode of a TaskMessage (§1.1); raises InvalidMessage with the reason."""
     try:
         data = json.loads(body)
-    except (ValueError, UnicodeDecodeError) as exc:
+    except JSON_ERRORS as exc:
         raise InvalidMessage(f"body is not JSON: {exc}") from exc
     if not isinstance(data, dict):
         raise InvalidMessage("body is not a JSON object")
@@ -234,7 +240,7 @@ def decode_tracking_reports(task_data: bytes) -> list[TrackingReport]:
     """Strict decode of a TrackingReportTask payload (§4.3): unknown properties are errors."""
     try:
         data = json.loads(task_data)
-    except (ValueError, UnicodeDecodeError) as exc:
+    except JSON_ERRORS as exc:
         raise InvalidMessage(f"Invalid input message: {exc}") from exc
     if not isinstance(data, dict) or set(data) != {"trackingReports"}:
         raise InvalidMessage("Invalid input message: expected exactly {\"trackingReports\": [...]}")

@@ -35,7 +35,7 @@ from dataclasses import dataclass
 from enum import Enum
 from typing import Any
 
-from jobservice.messaging.messages import TaskMessage, TaskStatus, TrackingInfo
+from jobservice.messaging.messages import JSON_ERRORS, TaskMessage, TaskStatus, TrackingInfo
 
 
 class InvalidTask(Exception):
@@ -128,7 +128,7 @@ class Task:
         """The payload as JSON; a payload that is not JSON is an invalid task."""
         try:
             return json.loads(self.message.task_data)
-        except (ValueError, UnicodeDecodeError) as exc:
+        except JSON_ERRORS as exc:
             raise InvalidTask(f"taskData is not JSON: {exc}") from exc
 
     @property

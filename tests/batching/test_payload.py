@@ -25,7 +25,7 @@ def test_numbers_in_params_are_taken_as_their_text_and_nulls_as_missing() -> Non
 
 
 @pytest.mark.parametrize("body", [b"not json", b"[1]", b'{"batchType": 3}', b'{"taskMessageParams": []}',
-                                  b'{"taskMessageParams": {"a": {"b": 1}}}'])
+                                  b'{"taskMessageParams": {"a": {"b": 1}}}', b"[" * 100_000])
 def test_malformed_payloads_are_invalid(body: bytes) -> None:
     with pytest.raises(InvalidBatchTask, match="Invalid input message"):
         decode_batch_task(body)

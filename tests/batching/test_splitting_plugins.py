@@ -24,7 +24,7 @@ def test_ids_come_as_a_json_array_or_a_comma_list(definition: str, ids: list[str
     assert parse_ids(definition) == ids
 
 
-@pytest.mark.parametrize("definition", [None, "", " , ", "[]", "[1", '[["a"]]', '[true]'])
+@pytest.mark.parametrize("definition", [None, "", " , ", "[]", "[1", '[["a"]]', '[true]', "[" * 100_000])
 def test_bad_id_lists_are_definition_errors(definition: str | None) -> None:
     with pytest.raises(BatchDefinitionError):
         parse_ids(definition)

@@ -43,7 +43,8 @@ def test_decode_is_lenient_about_unknown_fields_and_iso_dates() -> None:
 @pytest.mark.parametrize(
     "body",
     [b"not json", b"[]", b'{"taskStatus":"NEW_TASK"}', b'{"taskId":"t","taskStatus":"BOGUS"}',
-     b'{"taskId":"t","taskStatus":"NEW_TASK","taskData":5}'],
+     b'{"taskId":"t","taskStatus":"NEW_TASK","taskData":5}',
+     b"[" * 100_000],  # nested past the recursion limit: refused like any bad JSON
 )
 def test_undecodable_bodies_raise_invalid_message(body: bytes) -> None:
     with pytest.raises(InvalidMessage):
@@ -61,6 +62,8 @@ def test_tracking_reports_are_decoded_strictly() -> None:
     ]
     with pytest.raises(InvalidMessage):
         decode_tracking_reports(b'{"trackingReports":[{"jobTaskId":"p:J","status":"Complete","extra":1}]}')
+    with pytest.raises(InvalidMessage):
+        decode_tracking_reports(b'{"trackingReports":' + b"[" * 100_000)
 
 
 @pytest.mark.parametrize(

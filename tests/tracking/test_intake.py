@@ -79,7 +79,8 @@ def test_a_bad_report_is_refused_to_the_reject_queue_and_the_good_ones_kept(repo
 
 
 @pytest.mark.parametrize("body", [b"not json", b"{}", b'{"taskId": "x", "taskStatus": "NEW_TASK", "to": "jobtracking-in",'
-                                  b' "taskClassifier": "TrackingReportTask", "taskApiVersion": 1, "taskData": "e30="}'])
+                                  b' "taskClassifier": "TrackingReportTask", "taskApiVersion": 1, "taskData": "e30="}',
+                                  b"[" * 100_000])
 def test_undecodable_messages_and_payloads_are_refused(body):
     intake = read_message(body, {}, queues=QUEUES)
     assert intake.reports == [] and intake.refused
@@ -140,10 +141,18 @@ def test_a_proxied_dead_end_completes_and_publishes_nothing():
     assert intake.outputs(message.encode(), {}, QUEUES) == []
 
 
-@pytest.mark.parametrize("payload", [{"jobTaskId": 7, "estimatedPercentageCompleted": 5}, {"other": 1}, [1, 2]])
+@pytest.mark.parametrize(
+    "payload",
+    [
+        json.dumps({"jobTaskId": 7, "estimatedPercentageCompleted": 5}).encode(),
+        json.dumps({"other": 1}).encode(),
+        json.dumps([1, 2]).encode(),
+        b"[" * 100_000,
+    ],
+)
 def test_a_malformed_progress_event_is_refused(payload):
     message = worker_message(TaskStatus.NEW_TASK, "jobtracking-in", None).with_changes(
-        task_classifier="JobTrackingWorker", task_data=json.dumps(payload).encode()
+        task_classifier="JobTrackingWorker", task_data=payload
     )
     intake = read_message(message.encode(), {}, queues=QUEUES)
     assert intake.reports == [] and intake.refused

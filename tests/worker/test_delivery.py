@@ -372,6 +372,17 @@ def test_undecodable_message_goes_to_the_reject_queue_with_the_reason():
     assert "not JSON" in rejected.headers["x-caf-worker-rejected-reason"]
 
 
+def test_message_nested_past_the_recursion_limit_goes_to_the_reject_queue():
+    # Not requeued: it would fail the same way on every delivery, poison included.
+    h, rec = handler()
+    body = b"[" * 100_000
+    outcome = h.handle(Delivery(body, {}, False))
+
+    assert outcome.action is Action.ACK
+    [rejected] = rec.messages
+    assert rejected.queue == "ExampleWorker-reject" and rejected.body == body
+
+
 def test_message_without_task_id_is_rejected_as_undecodable():
     h, rec = handler()
     body = task_message().encode().replace(b'"taskId":"task-1"', b'"taskId":null')
