@@ -19,8 +19,6 @@ from typing import Any
 
 from jobservice.messaging.broker import OutgoingMessage
 from jobservice.messaging.messages import (
-    COMPLETING_STATUSES,
-    FAILING_STATUSES,
     JSON_ERRORS,
     TRACKING_REPORT_CLASSIFIER,
     InvalidMessage,
@@ -29,13 +27,11 @@ from jobservice.messaging.messages import (
     TaskStatus,
     decode_task_message,
     decode_tracking_reports,
-    now_millis,
 )
+from jobservice.messaging.responses import ends_tracking, same_queue, task_outcome_report
 from tracking.reports import (
     InvalidReport,
     Report,
-    ReportKind,
-    failure_record,
     parse_job_task_id,
     progress_report,
     report_from_tracking,
@@ -44,7 +40,6 @@ from tracking.reports import (
 PROGRESS_EVENT_CLASSIFIER = "JobTrackingWorker"
 TRACKER_NAME = "worker-jobtracking"
 REJECT_REASON_HEADER = "x-jobtracking-reject-reason"
-UNKNOWN_SOURCE = "Unknown - worker name not set"
 
 
 @dataclass(frozen=True)
@@ -70,12 +65,6 @@ class Intake:
             reason = "; ".join(self.refused)[:1000]
             return [OutgoingMessage(queues.reject, body, {**headers, REJECT_REASON_HEADER: reason})]
         return [message for message in (self.forward, self.response) if message is not None]
-
-
-def same_queue(left: str | None, right: str | None) -> bool:
-    if left is None or right is None:
-        return left is None and right is None
-    return left.lower() == right.lower()
 
 
 def read_message(body: bytes, headers: dict[str, Any], *, queues: TrackerQueues, source: int = 0) -> Intake:
@@ -134,22 +123,14 @@ def _proxied(message: TaskMessage, body: bytes, headers: dict[str, Any], source:
     forwarded_body = body
     if tracking is not None:
         try:
-            task = parse_job_task_id(tracking.job_task_id)
+            parse_job_task_id(tracking.job_task_id)  # also when no report: not forwarded either
+            # The worker's rule for its own responses; 0 % progress has nothing to apply.
+            report = task_outcome_report(message, tracking, zero_progress=False)
+            if report is not None:
+                intake.reports.append(report_from_tracking(report, source=source))
         except InvalidReport as exc:
             return Intake(refused=[str(exc)])
-        reaches_target = same_queue(tracking.track_to, message.to)
-        if message.task_status in COMPLETING_STATUSES and reaches_target:
-            intake.reports.append(Report(task.partition_id, task.task_id, ReportKind.COMPLETE, source=source))
-        elif message.task_status in FAILING_STATUSES:
-            failure = failure_record(
-                failure_id=str(message.task_status),
-                failure_time_millis=now_millis(),
-                source=(message.source_info.name if message.source_info else None) or UNKNOWN_SOURCE,
-                message=message.task_data.decode("utf-8", errors="replace"),
-            )
-            intake.reports.append(Report(task.partition_id, task.task_id, ReportKind.FAILED, failure=failure, source=source))
-        # Other statuses not reaching trackTo are 0 % progress: nothing to apply.
-        if reaches_target:
+        if ends_tracking(tracking, message.to):
             forwarded_body = message.with_changes(tracking=None).encode()
     if message.to is not None:
         intake.forward = OutgoingMessage(message.to, forwarded_body, dict(headers))

@@ -71,6 +71,15 @@ def tracking_report(message: TaskMessage, *, zero_progress: bool = True) -> Trac
     tracking = message.tracking
     if tracking is None or not tracking.tracking_pipe:
         return None
+    return task_outcome_report(message, tracking, zero_progress=zero_progress)
+
+
+def task_outcome_report(
+    message: TaskMessage, tracking: TrackingInfo, *, zero_progress: bool
+) -> TrackingReport | None:
+    """What `message` says of its tracked task: Failed on RESULT_EXCEPTION/INVALID_TASK,
+    Complete when it reaches trackTo, else Progress 0 (None when `zero_progress` is off).
+    The tracker reads the messages it proxies with the same rule (§4.7)."""
     if message.task_status in FAILING_STATUSES:
         source = message.source_info.name if message.source_info else None
         failure = TrackingReportFailure(
