@@ -39,11 +39,10 @@ from jobs.outbox import dispatch_after_commit
 from jobs.states import JobStatus
 from jobservice.messaging.broker import Publisher, PublishError, QueueDeclarer, connect, message_bytes
 from jobservice.messaging.messages import InvalidMessage, JobTaskId, decode_task_message
+from jobservice.messaging.retries import REJECTED_HEADER, TASKMESSAGE_INVALID
 
 logger = logging.getLogger(__name__)
 
-REJECTED_HEADER = "x-caf-worker-rejected"
-REJECTED_VALUE = "TASKMESSAGE_INVALID"
 REJECT_REASON_HEADER = "x-jobservice-reject-reason"
 
 # Messages of jobs in these statuses are of no use any more: workers would discard them.
@@ -190,7 +189,7 @@ class PausedStoreConsumer(ConsumerMixin):
 
     def _reject(self, body: bytes, headers: dict[str, Any], reason: str) -> bool:
         logger.warning("Paused message rejected to %s: %s", self.reject_queue, reason)
-        reject_headers = {**headers, REJECTED_HEADER: REJECTED_VALUE, REJECT_REASON_HEADER: reason}
+        reject_headers = {**headers, REJECTED_HEADER: TASKMESSAGE_INVALID, REJECT_REASON_HEADER: reason}
         try:
             self.publisher.publish(self.reject_queue, body, reject_headers)
         except PublishError:
