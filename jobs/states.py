@@ -3,20 +3,9 @@
 Everything here is the behaviour of the original service (reference api-and-database.md
 §2.5 and §3.16), kept in one place so the API, the admin and the tracker agree.
 """
-from enum import StrEnum
-
-
-class JobStatus(StrEnum):
-    ACTIVE = "Active"
-    CANCELLED = "Cancelled"
-    COMPLETED = "Completed"
-    FAILED = "Failed"
-    PAUSED = "Paused"
-    WAITING = "Waiting"
-
-    @classmethod
-    def choices(cls) -> list[tuple[str, str]]:
-        return [(status.value, status.value) for status in cls]
+# Defined with the worker protocol, which answers status checks with it; imported from here
+# by the rest of the project, beside the rules below.
+from jobservice.messaging.job_status import JobStatus
 
 
 # Which statuses each operation accepts (§3.16). Cancel and pause of a job already in the

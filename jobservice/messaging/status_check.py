@@ -21,6 +21,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, replace
 from enum import StrEnum
 
+from jobservice.messaging.job_status import JobStatus
 from jobservice.messaging.messages import TrackingInfo, now_millis
 
 logger = logging.getLogger(__name__)
@@ -31,14 +32,11 @@ MAX_CACHE_ENTRIES = 1000
 _MAX_AGE = re.compile(r"max-age=([0-9]*)")
 
 
-class JobState(StrEnum):
-    ACTIVE = "Active"
-    CANCELLED = "Cancelled"
-    COMPLETED = "Completed"
-    FAILED = "Failed"
-    PAUSED = "Paused"
-    WAITING = "Waiting"
-    NOT_FOUND = "NotFound"  # the status URL answered 404: the job was deleted
+# What a status check can tell: a job status, or NOT_FOUND ("NotFound") when the status URL
+# answered 404 (the job was deleted). Built from JobStatus so the two cannot drift apart.
+JobState = StrEnum(
+    "JobState", [*((status.name, status.value) for status in JobStatus), ("NOT_FOUND", "NotFound")]
+)
 
 
 # Messages of jobs in these states are dropped without output (§3.3).

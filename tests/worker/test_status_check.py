@@ -1,6 +1,7 @@
 """Status checks of tracked tasks (reference §3.2) against a small local HTTP server."""
 import pytest
 
+from jobservice.messaging.job_status import JobStatus
 from jobservice.messaging.status_check import (
     DEFAULT_INTERVAL_MILLIS,
     JobState,
@@ -32,6 +33,13 @@ def checker() -> StatusChecker:
 )
 def test_status_body_first_line_without_quotes(body, state):
     assert parse_status_body(body) is state
+
+
+@pytest.mark.parametrize("status", list(JobStatus))
+def test_every_job_status_the_service_answers_is_understood(status):
+    # The status endpoint answers the stored status as a JSON string; a worker must not
+    # mistake any of them for "Active".
+    assert parse_status_body(f'"{status}"') == status
 
 
 @pytest.mark.parametrize(
