@@ -9,8 +9,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
-from typing import Protocol
-
 from jobs.states import JobStatus
 
 # A parent never shows 100 % before it is known complete, a task's own progress 99.9 (§2.4, §2.6).
@@ -34,18 +32,10 @@ def progress_state(percentage: float) -> TaskState:
     return TaskState(JobStatus.ACTIVE, min(float(percentage), MAX_PROGRESS_PERCENTAGE))
 
 
-class ChildCounters(Protocol):
-    children_reported: int
-    children_completed: int
-    children_failed: int
-    children_percentage_sum: float
-    final_child_number: int | None
-    max_child_number: int
-
-
-@dataclass
+@dataclass(slots=True)
 class Counters:
-    """A plain holder of the counters (the model row has the same attributes)."""
+    """A parent's counters over its direct children (the tracker's Node extends this; the
+    TaskProgress row has the same columns)."""
 
     children_reported: int = 0
     children_completed: int = 0
@@ -56,7 +46,7 @@ class Counters:
 
 
 def count_child(
-    counters: ChildCounters, *, number: int, is_final: bool, old: TaskState | None, new: TaskState
+    counters: Counters, *, number: int, is_final: bool, old: TaskState | None, new: TaskState
 ) -> None:
     """Applies the change of one child from `old` (None: first report) to `new`."""
     if old is None:
@@ -73,7 +63,7 @@ def count_child(
     counters.children_failed += new.status == JobStatus.FAILED
 
 
-def rolled_up_state(counters: ChildCounters) -> TaskState:
+def rolled_up_state(counters: Counters) -> TaskState:
     """The parent's status and percentage (§2.4).
 
     Children only ever hold Active, Completed or Failed, so of the priority list

@@ -16,6 +16,7 @@ from typing import Any
 from django.db import connection
 
 from tracking.models import TaskProgress
+from tracking.rollup import Counters
 
 # Columns a report may change, in the order used by the writes below.
 STATE_FIELDS = (
@@ -33,9 +34,10 @@ STATE_FIELDS = (
 KEY_FIELDS = ("partition_id", "job_id", "job_pk", "task_id", "parent_task_id", "number", "is_final")
 
 
-@dataclass(slots=True)
-class Node:
-    """A task node as the tree sees it (see tracking.models.TaskProgress for the fields)."""
+@dataclass(slots=True, kw_only=True)
+class Node(Counters):
+    """A task node as the tree sees it (see tracking.models.TaskProgress for the fields),
+    with the counters over its children."""
 
     partition_id: str
     job_id: str
@@ -48,12 +50,6 @@ class Node:
     percentage: float = 0.0
     failure_details: Any = None
     rolled_up: bool = False
-    children_reported: int = 0
-    children_completed: int = 0
-    children_failed: int = 0
-    children_percentage_sum: float = 0.0
-    final_child_number: int | None = None
-    max_child_number: int = 0
     pk: int | None = None  # None: not in the database yet
     reported: bool = True  # False: created as an ancestor and not given a state yet
 
