@@ -212,7 +212,7 @@ class TrackerConsumer:
     def _apply(self, deliveries: list[Delivery]) -> BatchOutcome | None:
         """Applies the reports of `deliveries`; None when they were requeued."""
         for index, delivery in enumerate(deliveries):
-            delivery.intake = read_message(delivery.body, delivery.headers, queues=self.options.queues, source=index)
+            delivery.intake = self._read(delivery, index)
         reports = [report for delivery in deliveries for report in delivery.intake.reports]
         close_old_connections()
         try:
@@ -237,6 +237,14 @@ class TrackerConsumer:
             deliveries[source].intake.refused.extend(reasons)
             logger.warning("Refused: %s", "; ".join(reasons))
         return outcome
+
+    def _read(self, delivery: Delivery, index: int) -> Intake:
+        # A message this tracker cannot read is refused (reject queue), never a crashed loop.
+        try:
+            return read_message(delivery.body, delivery.headers, queues=self.options.queues, source=index)
+        except Exception as exc:
+            logger.error("Unreadable message refused", exc_info=True)
+            return Intake(refused=[f"Unreadable message: {type(exc).__name__}: {exc}"])
 
     def _apply_one_by_one(self, deliveries: list[Delivery]) -> BatchOutcome | None:
         total = BatchOutcome()
@@ -271,6 +279,9 @@ class TrackerConsumer:
             deleted = task_progress_sweep(cursor=self._sweep_cursor)
         except TRANSIENT_DB_ERRORS as exc:
             logger.warning("Cleanup sweep skipped: %s", exc)
+            return
+        except Exception:  # cleanup is housekeeping: it must never stop the tracker
+            logger.error("Cleanup sweep failed; next try in %.0f s", self.options.sweep_seconds, exc_info=True)
             return
         if deleted:
             logger.info("Cleanup sweep deleted %d subtask row(s)", deleted)

@@ -130,3 +130,41 @@ def test_one_run_goes_through_many_batches(make_job, broker):
     assert consumer.received == 7
     assert reload(job).status == JobStatus.COMPLETED
     assert broker.take_all(queue) == []
+
+
+def test_a_message_the_reader_chokes_on_is_refused_and_the_loop_goes_on(make_job, broker, monkeypatch):
+    import tracking.consumer as consumer_module
+
+    job = make_job("J1", partition_id="p1")
+    real_read = consumer_module.read_message
+    queue = broker.queues.input
+    choking = reports(queue, ("p1:J1.9", ReportStatus.PROGRESS, 5))
+
+    def read_choking_on_one(body, headers, **kwargs):
+        if body == choking:
+            raise RuntimeError("reader bug")
+        return real_read(body, headers, **kwargs)
+
+    monkeypatch.setattr(consumer_module, "read_message", read_choking_on_one)
+    broker.publish(queue, [choking, reports(queue, ("p1:J1.1*", ReportStatus.COMPLETE, 0))])
+    broker.run_tracker()
+    assert reload(job).status == JobStatus.COMPLETED
+    [(body, headers)] = broker.take_all(broker.queues.reject)
+    assert body == choking and "reader bug" in headers[REJECT_REASON_HEADER]
+    assert broker.take_all(queue) == []
+
+
+def test_a_failing_cleanup_sweep_does_not_stop_the_tracker(make_job, broker, monkeypatch):
+    import tracking.consumer as consumer_module
+
+    job = make_job("J1", partition_id="p1")
+
+    def broken_sweep(**kwargs):
+        raise RuntimeError("sweep bug")
+
+    monkeypatch.setattr(consumer_module, "task_progress_sweep", broken_sweep)
+    queue = broker.queues.input
+    broker.publish(queue, [reports(queue, ("p1:J1.1*", ReportStatus.COMPLETE, 0))])
+    broker.run_tracker(sweep_seconds=0)
+    assert reload(job).status == JobStatus.COMPLETED
+    assert broker.take_all(queue) == []
