@@ -1,8 +1,8 @@
 """Run all JSLT conformance cases and print the pass rate per file and overall.
 
 Usage (from the repository root):  .venv/bin/python bench/jslt_conformance.py [-v]
-``-v`` also lists every failing case. The data folder is found like the
-tests do (``../shared/data/jslt-tests``, or ``$JOBSERVICE_SHARED_DIR``).
+``-v`` also lists every failing case. The cases are those the tests run
+(``tests/data/jslt-tests``).
 """
 
 from __future__ import annotations

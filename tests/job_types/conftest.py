@@ -1,7 +1,6 @@
-"""Fixtures for job types: the original's example definitions (in the shared folder beside the
-repository) with the environment their tests give them, and a way to point the service at a
+"""Fixtures for job types: the original's example definitions (copied under
+tests/data/job-type-definitions) with the environment their tests give them, and a way to point the service at a
 definitions folder."""
-import os
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -41,12 +40,8 @@ SHIPPED_ENVIRONMENT = {
 }
 
 
-def shared_dir() -> Path:
-    """The shared reference folder: beside the repository, or JOBSERVICE_SHARED_DIR."""
-    return Path(os.environ.get("JOBSERVICE_SHARED_DIR") or REPO_ROOT.parent / "shared")
-
-
-ORIGINAL_DEFINITIONS_DIR = shared_dir() / "data" / "job-type-definitions"
+# The original's example definitions, copied with their licence (tests/data/README.md).
+ORIGINAL_DEFINITIONS_DIR = REPO_ROOT / "tests" / "data" / "job-type-definitions"
 SHIPPED_DEFINITIONS_DIR = REPO_ROOT / "job-types"
 
 UseDefinitions = Callable[[Path | str], dict]
@@ -68,7 +63,7 @@ def use_definitions(settings) -> Iterator[UseDefinitions]:
 @pytest.fixture
 def original_definitions(use_definitions, monkeypatch) -> dict:
     """The original's example job types, loaded with the environment of its tests."""
-    assert ORIGINAL_DEFINITIONS_DIR.is_dir(), f"shared folder not found: {ORIGINAL_DEFINITIONS_DIR}"
+    assert ORIGINAL_DEFINITIONS_DIR.is_dir(), f"test data not found: {ORIGINAL_DEFINITIONS_DIR}"
     for name, value in ORIGINAL_ENVIRONMENT.items():
         monkeypatch.setenv(name, value)
     return use_definitions(ORIGINAL_DEFINITIONS_DIR)

@@ -1,10 +1,8 @@
 """Loads and runs the JSLT language's own conformance cases.
 
 The case files come from schibsted/jslt (core/src/test/resources, Apache
-License 2.0; see LICENSE and README.md in the data folder). They live in the
-shared data folder beside the repository: ``<root>/shared/data/jslt-tests``
-when the repository is ``<root>/main``. Set ``JOBSERVICE_SHARED_DIR`` to the
-``shared`` folder to use another location.
+License 2.0) and are copied under ``tests/data/jslt-tests`` with their licence
+(see tests/data/README.md).
 
 Used by tests/jslt/test_conformance.py and bench/jslt_conformance.py.
 """
@@ -13,7 +11,6 @@ from __future__ import annotations
 
 import json
 import math
-import os
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -41,13 +38,8 @@ JSON_PARSE_ERROR_FILE = "json-parse-error-tests.json"
 ALL_FILES = QUERY_FILES + [JSON_PARSE_FILE, JSON_PARSE_ERROR_FILE]
 
 
-def shared_dir() -> Path:
-    override = os.environ.get("JOBSERVICE_SHARED_DIR")
-    return Path(override) if override else REPO_ROOT.parent / "shared"
-
-
 def data_dir() -> Path:
-    return shared_dir() / "data" / "jslt-tests"
+    return REPO_ROOT / "tests" / "data" / "jslt-tests"
 
 
 _MISSING = object()

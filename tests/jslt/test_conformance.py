@@ -2,8 +2,8 @@
 
 Test data: schibsted/jslt, core/src/test/resources (commit cfcdeb8),
 Copyright Schibsted, licensed under the Apache License, Version 2.0 — see
-LICENSE and README.md in the data folder (shared/data/jslt-tests). The data
-is read at test time and not copied into this repository.
+LICENSE and README.md in the data folder (tests/data/jslt-tests), copied
+unchanged into this repository.
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ from tests.jslt.conformance import data_dir, load_cases, run_case
 # that starts passing must be removed from this list.
 _MODULE_IMPORT = (
     "`import` of .jslt module files is not supported (the interpreter does no I/O, "
-    "and the module files are not part of the shared conformance data)"
+    "and the module files are not part of the conformance data)"
 )
 KNOWN_UNSUPPORTED = {
     # function-declaration-tests.yaml: imports of module files from the classpath
@@ -47,8 +47,7 @@ def _params():
 
 def test_conformance_data_is_present():
     assert data_dir().is_dir(), (
-        f"JSLT conformance data not found at {data_dir()}; "
-        "put shared/ beside the repository or set JOBSERVICE_SHARED_DIR"
+        f"JSLT conformance data not found at {data_dir()} (tests/data/README.md)"
     )
 
 

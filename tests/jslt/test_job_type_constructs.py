@@ -10,7 +10,7 @@ import pytest
 import yaml
 
 from jobs.jslt import JsltUserError, compile_jslt
-from tests.jslt.conformance import shared_dir
+from tests.jslt.conformance import REPO_ROOT
 
 
 def run(source: str, data=None, **options):
@@ -83,7 +83,7 @@ def test_number_semantics():
 
 # ---------------------------------------------------------------- example job types
 
-JOB_TYPE_DIR = shared_dir() / "data" / "job-type-definitions"
+JOB_TYPE_DIR = REPO_ROOT / "tests" / "data" / "job-type-definitions"
 
 JOB_INPUT = {
     "partitionId": "tenant-1",
