@@ -18,6 +18,7 @@ from __future__ import annotations
 import json
 import logging
 from collections.abc import Mapping
+from dataclasses import replace
 from enum import StrEnum
 from typing import Any
 
@@ -137,9 +138,18 @@ class BatchWorker(Worker):
             behaviour is ReturnValueBehaviour.RETURN_ONLY_IF_ZERO_SUBTASKS and registrar.subtasks
         ):
             return Result.complete_dead_end()
-        return Result.success_and_complete(result)
+        return as_batch_worker(Result.success_and_complete(result))
+
+
+def as_batch_worker(result: Result) -> Result:
+    """Results and failures are typed BatchWorker/1, as the original's: a consumer of the output
+    queue may check the type. (The framework's default is the worker's name, `worker-batch`,
+    which stays the `sourceInfo` name and the failure source.)"""
+    return replace(result, classifier=CLASSIFIER, api_version=API_VERSION)
 
 
 def failure(message: str) -> Result:
     """RESULT_EXCEPTION to the output queue; its payload is a JSON string, as the original's."""
-    return Result(TaskStatus.RESULT_EXCEPTION, json.dumps(message, ensure_ascii=False).encode("utf-8"))
+    return as_batch_worker(
+        Result(TaskStatus.RESULT_EXCEPTION, json.dumps(message, ensure_ascii=False).encode("utf-8"))
+    )

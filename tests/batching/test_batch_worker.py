@@ -29,6 +29,9 @@ def test_items_then_the_final_result_with_the_framework_ids() -> None:
     assert all(m.tracking.track_to == "example-out" for m in items)  # tracking carried on
     [result] = run.to("batch-out")
     assert result.task_id == "T.3*" and result.task_status is TaskStatus.RESULT_SUCCESS
+    # Typed as the original's results (a consumer may check it); the worker's name stays the source.
+    assert (result.task_classifier, result.task_api_version) == ("BatchWorker", 1)
+    assert result.source_info.name == "worker-batch"
     assert result.tracking is None  # tracking ends at the output queue (§2.5)
     assert json.loads(result.task_data) == {"batchTask": "p1:J7"}
     assert [(r["jobTaskId"], r["status"]) for r in run.reports()] == [
@@ -83,6 +86,7 @@ def test_failures_fail_the_job_with_a_readable_message(changes, message) -> None
     assert run.outcome.action is Action.ACK
     [failure] = run.to("batch-out")
     assert failure.task_status is TaskStatus.RESULT_EXCEPTION
+    assert (failure.task_classifier, failure.task_api_version) == ("BatchWorker", 1)
     assert json.loads(failure.task_data) == message
     [report] = [r for r in run.reports() if r["status"] == "Failed"]
     assert report["failure"]["failureId"] == "RESULT_EXCEPTION"
