@@ -173,8 +173,13 @@ BATCH_GLOB_MAX_LENGTH = env.int("BATCH_GLOB_MAX_LENGTH", default=1024)
 # jobservice.batch_plugins / jobservice.task_builders work too).
 BATCH_PLUGINS: dict[str, str] = {}
 BATCH_TASK_BUILDERS: dict[str, str] = {}
-# Whether a batchType/taskMessageType may also be a dotted path to a class (as in the original).
-BATCH_ALLOW_DOTTED_PATHS = env.bool("BATCH_ALLOW_DOTTED_PATHS", default=True)
+# Whether a batchType/taskMessageType may also be a dotted path to a class (as the original
+# accepts a class name). Off: a job would otherwise choose which module the worker imports, and
+# importing runs code. On, only modules under BATCH_DOTTED_PATH_PREFIXES (comma-separated,
+# whole components: `myapp.plugins` allows `myapp.plugins.x.Y`, not `myapp.pluginsx.Y`) are
+# imported; an empty list allows none.
+BATCH_ALLOW_DOTTED_PATHS = env.bool("BATCH_ALLOW_DOTTED_PATHS", default=False)
+BATCH_DOTTED_PATH_PREFIXES = env.list("BATCH_DOTTED_PATH_PREFIXES", default=[])
 # Workers (manage.py run_example_worker): deliveries of a task before it is poison.
 CAF_WORKER_RETRY_LIMIT = env.int("CAF_WORKER_RETRY_LIMIT", default=10)
 # The example worker: its queues (as the job types name them) and the folder its `path`s are in.
