@@ -97,7 +97,7 @@ _ANYTHING = _Position(_Kind.DOUBLE_STAR)
 # "**/" between segments: zero folders, or anything ending with "/". The entry position is
 # separate from the loop so that skipping the group is possible only before reading into it.
 _GROUP = (_Position(_Kind.ENTRY), _ANYTHING, _SLASH)
-assert len(_GROUP) == 3  # the skip of Glob.advance
+_GROUP_SKIP = len(_GROUP)
 
 
 class Glob:
@@ -109,8 +109,8 @@ class Glob:
         positions, groups = _compile(pattern)
         self._positions = positions
         self._accept = 1 << len(positions)
-        # Epsilon moves: a loop may match nothing and an entry reads nothing (skip 1); a
-        # whole "**/" group may be skipped from its entry (skip 3). Their chains are short
+        # Epsilon moves: a loop may match nothing and an entry reads nothing (skip one
+        # position); a whole "**/" group may be skipped from its entry. Their chains are short
         # (star runs are merged, every group ends with a "/"): `_rounds` moves close a state.
         skippable = [position.skippable for position in positions]
         self._skip_one = sum(1 << index for index, skip in enumerate(skippable) if skip)
@@ -155,7 +155,7 @@ class Glob:
 
     def _close(self, state: int) -> int:
         for _ in range(self._rounds):
-            state |= ((state & self._skip_one) << 1) | ((state & self._skip_group) << 3)
+            state |= ((state & self._skip_one) << 1) | ((state & self._skip_group) << _GROUP_SKIP)
         return state
 
     def _mask(self, char: str) -> tuple[int, int]:
@@ -174,12 +174,12 @@ class Glob:
 
 def _longest_chain(skippable: list[bool], groups: int) -> int:
     """The most epsilon moves in a row the positions allow (from any position)."""
-    chain = [0] * (len(skippable) + 4)
+    chain = [0] * (len(skippable) + _GROUP_SKIP + 1)
     for index in range(len(skippable) - 1, -1, -1):
         if skippable[index]:
             chain[index] = 1 + chain[index + 1]
         if groups >> index & 1:
-            chain[index] = max(chain[index], 1 + chain[index + 3])
+            chain[index] = max(chain[index], 1 + chain[index + _GROUP_SKIP])
     return max(chain)
 
 
