@@ -1,5 +1,6 @@
 """Task message builders: one item (an id, a path, a number, as text) -> one task for the
-target worker (reference batch-worker.md §3.2). Selected by the job's `taskMessageType`.
+target worker (docs/batching.md, "Task message builders"). Selected by the job's
+`taskMessageType`.
 
 Built in:
 - `ExampleWorkerTaskBuilder`: an `ExampleWorker`/1 task `{"action": ..., "path": <item>}`

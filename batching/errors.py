@@ -1,4 +1,4 @@
-"""Exceptions a batch plugin or task message builder raises (reference batch-worker.md §3.1, §5).
+"""Exceptions a batch plugin or task message builder raises (docs/batching.md, "Failures").
 
 - `BatchDefinitionError`: the definition (or the parameters) cannot be processed; the batch
   fails for good and the job fails with the message.
@@ -18,3 +18,7 @@ class BatchTransientError(Exception):
 
 class TaskBuildError(BatchDefinitionError):
     """A task message builder cannot build the task of an item."""
+
+
+class BatchLimitError(BatchDefinitionError):
+    """The batch asks for more than a configured limit allows (docs/batching.md, "Limits")."""

@@ -1,4 +1,4 @@
-"""The batch worker's task payload, `BatchWorkerTask` (reference batch-worker.md §1.3, §1.4).
+"""The batch worker's task payload, `BatchWorkerTask` (docs/batching.md, "The batch task").
 
 Decoding is lenient like the original's: unknown fields are ignored and every field may be
 missing; only a payload that is not a JSON object (or has fields of the wrong type) is invalid.
@@ -41,7 +41,7 @@ class BatchWorkerTask:
         return json.dumps(self.to_json(), separators=(",", ":"), ensure_ascii=False).encode("utf-8")
 
     def with_definition(self, definition: str) -> BatchWorkerTask:
-        """A sub-batch keeps everything of its parent but the definition (§3.1)."""
+        """A sub-batch keeps everything of its parent but the definition."""
         return replace(self, batch_definition=definition)
 
 
@@ -71,7 +71,7 @@ def decode_batch_task(data: bytes) -> BatchWorkerTask:
 
 
 def batch_result(job_task_id: str | None, target_pipe: str | None) -> bytes:
-    """`{"batchTask": "<P:J>"}`: the job id of the tracking, else the target pipe (§1.4)."""
+    """`{"batchTask": "<P:J>"}`: the job id of the tracking, else the target pipe."""
     value = job_task_id.split(".", 1)[0] if job_task_id else target_pipe
     return json.dumps({"batchTask": value}, separators=(",", ":")).encode("utf-8")
 

@@ -1,16 +1,21 @@
-"""Finding batch plugins and task message builders by name (reference batch-worker.md §2.2).
+"""Finding batch plugins and task message builders by name (docs/batching.md, "Plugins").
 
 Lookup order for a name:
 1. the built-in names, overridden/extended by a settings dict name -> dotted path
    (`BATCH_PLUGINS`, `BATCH_TASK_BUILDERS`);
 2. Python entry points (groups `jobservice.batch_plugins`, `jobservice.task_builders`), so an
    installed package adds plugins without touching settings;
-3. a dotted path `package.module.Class` (as the original accepts a class name), when
-   `BATCH_ALLOW_DOTTED_PATHS` is true (the default). Only classes/objects with the expected
-   method are accepted, so a job cannot make the worker call an arbitrary function.
+3. a dotted path `package.module.Class` (as the original accepts a class name), only when
+   `BATCH_ALLOW_DOTTED_PATHS` is true (default false) and the module is under one of
+   `BATCH_DOTTED_PATH_PREFIXES` (whole components). The name is checked before anything is
+   imported: importing runs a module's code, so a job must not choose which module that is.
+   Only classes/objects with the expected method are accepted, so a job cannot make the
+   worker call an arbitrary function.
 
 A registered class is instantiated once (plugins and builders must be stateless); an object
-(an instance) is used as it is.
+(an instance) is used as it is. Whatever loading raises (an ImportError, a module that calls
+`sys.exit()` when imported, a constructor's bug) makes the name unknown, with the reason in the
+log: the batch fails with "Invalid batch type", the worker goes on (user_code.py).
 """
 from __future__ import annotations
 
@@ -21,6 +26,8 @@ from importlib.metadata import entry_points
 from typing import Any
 
 from django.conf import settings
+
+from batching.user_code import describe, is_process_interrupt
 
 logger = logging.getLogger(__name__)
 
@@ -60,12 +67,8 @@ class Registry:
         for entry in _entry_points(self.group):
             if entry.name == name:
                 return self._shared(f"entry point {entry.value}", entry.load)
-        if "." in name and getattr(settings, "BATCH_ALLOW_DOTTED_PATHS", True):
-            try:
-                target = _import(name)
-            except (ImportError, AttributeError, ValueError):
-                return None
-            return self._instance(target)
+        if "." in name and dotted_path_allowed(name):
+            return self._load(name, lambda: self._instance(_import(name)))
         return None
 
     def _configured(self) -> dict[str, str]:
@@ -74,15 +77,22 @@ class Registry:
     def _shared(self, key: str, load: Any) -> Any | None:
         cache_key = (key, self.setting)
         if cache_key not in self._instances:
-            try:
-                target = load()
-            except (ImportError, AttributeError, ValueError):
-                # A broken registration: the batch fails with "Invalid batch type"; the log
-                # says why. Not cached, so a fixed deployment needs no restart of the cache.
-                logger.exception("Cannot load %s registered by %s", key, self.setting)
+            # A broken registration is not cached: a fixed deployment needs no restart.
+            instance = self._load(key, lambda: self._instance(load()))
+            if instance is None:
                 return None
-            self._instances[cache_key] = self._instance(target)
+            self._instances[cache_key] = instance
         return self._instances[cache_key]
+
+    def _load(self, key: str, load: Any) -> Any | None:
+        try:
+            return load()
+        except BaseException as exc:  # noqa: BLE001 - SystemExit of an import included (user_code.py)
+            if is_process_interrupt(exc):
+                raise
+            logger.warning("Cannot load %s (%s): %s", key, self.setting, describe(exc),
+                           exc_info=not isinstance(exc, ImportError | AttributeError))
+            return None
 
     def _instance(self, target: Any) -> Any | None:
         if not callable(getattr(target, self.method, None)):
@@ -92,6 +102,24 @@ class Registry:
 
     def clear(self) -> None:
         self._instances.clear()
+
+
+def dotted_path_allowed(name: str) -> bool:
+    """Whether `name` may be imported: dotted paths allowed, and its module under a prefix of
+    BATCH_DOTTED_PATH_PREFIXES on whole components (`a.b` allows `a.b.C` and `a.b.c.D`, not
+    `a.bc.D`). Decided from the text alone, before any import."""
+    if not getattr(settings, "BATCH_ALLOW_DOTTED_PATHS", False):
+        return False
+    parts = name.split(".")
+    if len(parts) < 2 or not all(part.isidentifier() for part in parts):
+        return False
+    module = parts[:-1]
+    for prefix in getattr(settings, "BATCH_DOTTED_PATH_PREFIXES", ()):
+        wanted = [part.strip() for part in prefix.split(".")]
+        if all(wanted) and module[:len(wanted)] == wanted:
+            return True
+    logger.info("Dotted path %r refused: its module is not under BATCH_DOTTED_PATH_PREFIXES", name)
+    return False
 
 
 def _import(path: str) -> Any:

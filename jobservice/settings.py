@@ -145,15 +145,41 @@ BATCH_WORKER_RETURN_VALUE_BEHAVIOUR = env.str("BATCH_WORKER_RETURN_VALUE_BEHAVIO
 # BATCH_LEAF_SIZE items (per job: taskMessageParams fanout / leafSize).
 BATCH_FANOUT = env.int("BATCH_FANOUT", default=10)
 BATCH_LEAF_SIZE = env.int("BATCH_LEAF_SIZE", default=100)
+# Bounds of those two, whoever sets them (a job's params or the settings above); a value out of
+# bounds fails the batch with a message. Fan-out at least 2 (1 would split forever) and at most
+# 1000: one split is then one confirmed chunk of messages (delivery.PUBLISH_CHUNK), and more
+# sub-batches than worker instances buy no parallelism. Leaf size at most 100,000: a leaf is
+# one message whose items are all sent again if it is redelivered, and it holds its worker
+# for seconds, not minutes.
+BATCH_MAX_FANOUT = env.int("BATCH_MAX_FANOUT", default=1000)
+BATCH_MAX_LEAF_SIZE = env.int("BATCH_MAX_LEAF_SIZE", default=100_000)
+# Items one batch job may describe. Plugins that know their size (ranges, id lists) refuse a
+# bigger definition at once (`1-999999999999999999` fails instead of publishing for ever); for
+# the others, one message may register no more subtasks than this (docs/batching.md, "Limits").
+BATCH_MAX_ITEMS = env.int("BATCH_MAX_ITEMS", default=10_000_000)
+# Size of a batch task's payload (definition and params), checked before it is parsed: the
+# worker parses a definition whole (4 MiB is ~100,000 UUIDs in an id list); bigger selections
+# belong in a plugin that reads them where they are (a range, a folder, a query).
+BATCH_MAX_TASK_DATA_BYTES = env.int("BATCH_MAX_TASK_DATA_BYTES", default=4 * 1024 * 1024)
 # Folder the GlobPattern plugin searches (globs are relative to it; nothing outside it).
 # The example worker reads the items' paths under EXAMPLE_WORKER_DOCUMENT_ROOT: same default.
 BATCH_FILES_ROOT = env.str("BATCH_FILES_ROOT", default=str(DATA_DIR / "documents"))
+# GlobPattern definitions: at most this many `**` and characters. The matcher is linear
+# whatever the pattern; the bounds keep patterns to what a person writes (every `**` also makes
+# every folder below a sub-batch).
+BATCH_GLOB_MAX_DOUBLE_STARS = env.int("BATCH_GLOB_MAX_DOUBLE_STARS", default=3)
+BATCH_GLOB_MAX_LENGTH = env.int("BATCH_GLOB_MAX_LENGTH", default=1024)
 # Extra plugins and task message builders: name -> dotted path (entry points
 # jobservice.batch_plugins / jobservice.task_builders work too).
 BATCH_PLUGINS: dict[str, str] = {}
 BATCH_TASK_BUILDERS: dict[str, str] = {}
-# Whether a batchType/taskMessageType may also be a dotted path to a class (as in the original).
-BATCH_ALLOW_DOTTED_PATHS = env.bool("BATCH_ALLOW_DOTTED_PATHS", default=True)
+# Whether a batchType/taskMessageType may also be a dotted path to a class (as the original
+# accepts a class name). Off: a job would otherwise choose which module the worker imports, and
+# importing runs code. On, only modules under BATCH_DOTTED_PATH_PREFIXES (comma-separated,
+# whole components: `myapp.plugins` allows `myapp.plugins.x.Y`, not `myapp.pluginsx.Y`) are
+# imported; an empty list allows none.
+BATCH_ALLOW_DOTTED_PATHS = env.bool("BATCH_ALLOW_DOTTED_PATHS", default=False)
+BATCH_DOTTED_PATH_PREFIXES = env.list("BATCH_DOTTED_PATH_PREFIXES", default=[])
 # Workers (manage.py run_example_worker): deliveries of a task before it is poison.
 CAF_WORKER_RETRY_LIMIT = env.int("CAF_WORKER_RETRY_LIMIT", default=10)
 # The example worker: its queues (as the job types name them) and the folder its `path`s are in.

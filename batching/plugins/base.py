@@ -1,4 +1,4 @@
-"""The plugin model of the batch worker (reference batch-worker.md §2.3, §3).
+"""The plugin model of the batch worker (docs/batching.md, "Plugins").
 
 A **batch plugin** turns a batch definition into work. It gets the definition (a string only
 it understands), the task message builder named by the job's `taskMessageType` (or None), the

@@ -10,6 +10,7 @@ import json
 import re
 from collections.abc import Mapping
 
+from batching import limits
 from batching.errors import BatchDefinitionError
 from batching.plugins.base import Registrar, TaskBuilder, register_built, require_builder, split_evenly
 from batching.plugins.tuning import Splitting
@@ -46,6 +47,7 @@ class IdListPlugin:
     def process_batch(self, definition: str | None, *, builder: TaskBuilder | None,
                       params: Mapping[str, str], registrar: Registrar) -> None:
         ids = parse_ids(definition)
+        limits.check_item_count(len(ids))
         splitting = Splitting.from_params(params, fanout=self.fanout, leaf_size=self.leaf_size)
         parts = splitting.parts_for(len(ids))
         if parts:

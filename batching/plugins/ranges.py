@@ -3,13 +3,15 @@
 Definition `first-last`, both included (`1-1000000`). A range longer than the leaf size is
 cut into at most `fanout` sub-ranges of nearly equal length (definitions `a-b` again);
 otherwise each number becomes one task built by the task message builder, the item being the
-number as text. Nothing is ever listed: any size costs the same memory.
+number as text. Nothing is ever listed: any size costs the same memory; a range of more than
+BATCH_MAX_ITEMS numbers is refused at once (limits.py).
 """
 from __future__ import annotations
 
 import re
 from collections.abc import Iterator, Mapping
 
+from batching import limits
 from batching.errors import BatchDefinitionError
 from batching.plugins.base import Registrar, TaskBuilder, register_built, require_builder
 from batching.plugins.tuning import Splitting
@@ -46,6 +48,7 @@ class RangePlugin:
     def process_batch(self, definition: str | None, *, builder: TaskBuilder | None,
                       params: Mapping[str, str], registrar: Registrar) -> None:
         first, last = parse_range(definition)
+        limits.check_item_count(last - first + 1)
         splitting = Splitting.from_params(params, fanout=self.fanout, leaf_size=self.leaf_size)
         parts = splitting.parts_for(last - first + 1)
         if parts:

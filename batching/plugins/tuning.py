@@ -1,14 +1,12 @@
 """How wide and how deep the splitting plugins cut (settings BATCH_FANOUT, BATCH_LEAF_SIZE,
-overridable per job with taskMessageParams `fanout` / `leafSize`)."""
+overridable per job with taskMessageParams `fanout` / `leafSize`, both bounded: limits.py)."""
 from __future__ import annotations
 
 import math
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from django.conf import settings
-
-from batching.plugins.base import positive_int_param
+from batching import limits
 
 
 @dataclass(frozen=True)
@@ -20,10 +18,7 @@ class Splitting:
     def from_params(cls, params: Mapping[str, str], *, fanout: int | None = None,
                     leaf_size: int | None = None) -> Splitting:
         # Read at call time so that settings overrides (tests, per-process env) apply.
-        return cls(
-            fanout=positive_int_param(params, "fanout", fanout or settings.BATCH_FANOUT),
-            leaf_size=positive_int_param(params, "leafSize", leaf_size or settings.BATCH_LEAF_SIZE),
-        )
+        return cls(fanout=limits.fanout(params, fanout), leaf_size=limits.leaf_size(params, leaf_size))
 
     def parts_for(self, count: int) -> int:
         """Number of sub-batches for `count` items, 0 when they are few enough to be items.

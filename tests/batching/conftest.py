@@ -3,6 +3,7 @@ worker framework's real delivery handler with a publish function that records ev
 from __future__ import annotations
 
 import json
+import signal
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -13,6 +14,7 @@ from batching.worker import BatchWorker
 from jobservice.messaging.broker import OutgoingMessage
 from jobservice.messaging.delivery import Delivery, DeliveryHandler, HandlerConfig, Outcome
 from jobservice.messaging.messages import TaskMessage, TaskStatus, TrackingInfo, decode_task_message
+from tests.worker.conftest import broker  # noqa: F401 - the configured broker, isolated per test
 
 
 @dataclass
@@ -65,13 +67,14 @@ class BatchRun:
 
 
 def batch_message(payload: dict[str, Any] | bytes, *, job_task_id: str | None = "p1:J7",
-                  to: str = "batch-in", task_id: str = "T") -> TaskMessage:
+                  to: str = "batch-in", task_id: str = "T", tracking_pipe: str = "tracking-in",
+                  track_to: str = "example-out") -> TaskMessage:
     data = payload if isinstance(payload, bytes) else json.dumps(payload).encode()
     tracking = None
     if job_task_id is not None:
         tracking = TrackingInfo(job_task_id=job_task_id, last_status_check_time=None,
                                 status_check_interval_millis=5000, status_check_url=None,
-                                tracking_pipe="tracking-in", track_to="example-out")
+                                tracking_pipe=tracking_pipe, track_to=track_to)
     return TaskMessage(task_id=task_id, task_classifier="BatchWorker", task_api_version=1,
                        task_data=data, task_status=TaskStatus.NEW_TASK, to=to, tracking=tracking,
                        correlation_id="corr-1")
@@ -86,3 +89,12 @@ def run_batch(message: TaskMessage, worker: BatchWorker | None = None, *,
     handler = DeliveryHandler(worker or BatchWorker(), config, publish=lambda batch: published.append(list(batch)))
     outcome = handler.handle(Delivery(body=message.encode()))
     return BatchRun(outcome, published)
+
+
+@pytest.fixture
+def stop_flag_handler():
+    """SIGINT handled as run_batch_worker handles it (a stop flag), for the test's duration."""
+    stops: list[int] = []
+    previous = signal.signal(signal.SIGINT, lambda signum, frame: stops.append(signum))
+    yield stops
+    signal.signal(signal.SIGINT, previous)

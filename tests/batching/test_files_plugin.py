@@ -7,41 +7,11 @@ import pytest
 
 from batching.errors import BatchDefinitionError, BatchTransientError
 from batching.plugins.files import GlobFilesPlugin
-from batching.plugins.globbing import matches, may_contain_matches, relative_parts
+from batching.plugins.globbing import relative_parts
 from tests.batching.conftest import RecordingRegistrar
 
 
-def parts(path: str) -> tuple[str, ...]:
-    return tuple(path.split("/")) if path else ()
-
-
-@pytest.mark.parametrize(("path", "pattern", "expected"), [
-    ("a.txt", "*.txt", True),
-    ("dir/a.txt", "*.txt", False),
-    ("dir/a.txt", "**/*.txt", True),
-    ("a.txt", "**/*.txt", True),
-    ("x/y/z/a.txt", "x/**/a.txt", True),
-    ("x/a.txt", "x/**/a.txt", True),
-    ("x/a.md", "x/**/*.txt", False),
-    ("a1.txt", "a?.txt", True),
-    ("ab.txt", "a[0-9].txt", False),
-])
-def test_glob_matching(path: str, pattern: str, expected: bool) -> None:
-    assert matches(parts(path), parts(pattern)) is expected
-
-
-@pytest.mark.parametrize(("folder", "pattern", "expected"), [
-    ("docs", "docs/*.txt", True),
-    ("other", "docs/*.txt", False),
-    ("docs", "*.txt", False),
-    ("any/depth", "**/*.txt", True),
-    ("docs/deep", "docs/*/*.txt", True),
-])
-def test_folders_that_cannot_hold_matches_are_skipped(folder: str, pattern: str, expected: bool) -> None:
-    assert may_contain_matches(parts(folder), parts(pattern)) is expected
-
-
-@pytest.mark.parametrize("path", ["/etc/*", "../*", "a/../../b", "a\\b"])
+@pytest.mark.parametrize("path", ["/etc/*", "../*", "a/../../b", "a\\b", "a\ud800"])
 def test_paths_leaving_the_root_are_refused(path: str) -> None:
     with pytest.raises(BatchDefinitionError):
         relative_parts(path, what="glob")
@@ -50,7 +20,9 @@ def test_paths_leaving_the_root_are_refused(path: str) -> None:
 @pytest.fixture
 def tree(tmp_path: Path) -> Path:
     root = tmp_path / "root"
-    for name in ["a.txt", "b.md", "docs/c.txt", "docs/deep/d.txt", "other/e.txt"]:
+    for name in ["a.txt", "b.md", "docs/c.txt", "docs/deep/d.txt", "other/e.txt",
+                 # The original's own test tree: sub-dir/**.txt finds both (at any depth).
+                 "sub-dir/Annotated Install Instructions.txt", "sub-dir/sub-sub-dir/FileToTestWithinSubSubDir.txt"]:
         (root / name).parent.mkdir(parents=True, exist_ok=True)
         (root / name).write_text(name)
     (tmp_path / "secret.txt").write_text("outside")
@@ -71,7 +43,27 @@ def run_all(plugin: GlobFilesPlugin, definition: str, builder) -> tuple[list[str
 
 def test_matching_files_become_items_with_paths_relative_to_the_root(tree, echo_builder) -> None:
     assert run_all(GlobFilesPlugin(root=tree), "**/*.txt", echo_builder) == (
-        ["a.txt", "docs/c.txt", "docs/deep/d.txt", "other/e.txt"], 3)
+        ["a.txt", "docs/c.txt", "docs/deep/d.txt", "other/e.txt", "sub-dir/Annotated Install Instructions.txt",
+         "sub-dir/sub-sub-dir/FileToTestWithinSubSubDir.txt"], 5)
+
+
+def test_a_double_star_inside_a_name_crosses_folders_as_in_the_original(tree, echo_builder) -> None:
+    assert run_all(GlobFilesPlugin(root=tree), "sub-dir/**.txt", echo_builder) == (
+        ["sub-dir/Annotated Install Instructions.txt", "sub-dir/sub-sub-dir/FileToTestWithinSubSubDir.txt"], 2)
+    items, batches = run_all(GlobFilesPlugin(root=tree), "**.txt", echo_builder)
+    assert len(items) == 6 and batches == 5  # every folder may hold matches: one sub-batch each
+
+
+def test_one_folder_per_message_whatever_the_glob(tree, echo_builder) -> None:
+    registrar = RecordingRegistrar()
+    GlobFilesPlugin(root=tree).process_batch("sub-dir/**.txt", builder=echo_builder, params={}, registrar=registrar)
+    assert registrar.items == []  # no file of the root matches
+    assert [json.loads(batch) for batch in registrar.batches] == [{"dir": "sub-dir", "glob": "sub-dir/**.txt"}]
+    registrar = RecordingRegistrar()
+    GlobFilesPlugin(root=tree).process_batch('{"dir": "sub-dir", "glob": "sub-dir/**.txt"}',
+                                             builder=echo_builder, params={}, registrar=registrar)
+    assert [data for _, _, data in registrar.items] == ["sub-dir/Annotated Install Instructions.txt"]
+    assert [json.loads(batch)["dir"] for batch in registrar.batches] == ["sub-dir/sub-sub-dir"]
 
 
 def test_only_folders_that_may_match_become_sub_batches(tree, echo_builder) -> None:
@@ -100,7 +92,9 @@ def test_a_sub_batch_folder_outside_the_root_is_refused(tree, echo_builder) -> N
                                                  params={}, registrar=RecordingRegistrar())
 
 
-@pytest.mark.parametrize("definition", ["", "  ", '{"glob": 3}', '{"dir": "..", "glob": "*"}', "{broken"])
+@pytest.mark.parametrize("definition", ["", "  ", '{"glob": 3}', '{"dir": "..", "glob": "*"}', "{broken", "./",
+                                        '{"dir": "a\\ud800", "glob": "**"}', "**/a/**/b/**/c/**",
+                                        "a" * 2000])
 def test_bad_definitions_are_definition_errors(tree, echo_builder, definition: str) -> None:
     with pytest.raises(BatchDefinitionError):
         GlobFilesPlugin(root=tree).process_batch(definition, builder=echo_builder, params={},
@@ -124,3 +118,16 @@ def test_no_root_configured_is_a_definition_error(echo_builder, settings) -> Non
     settings.BATCH_FILES_ROOT = ""
     with pytest.raises(BatchDefinitionError, match="BATCH_FILES_ROOT"):
         GlobFilesPlugin().process_batch("*", builder=echo_builder, params={}, registrar=RecordingRegistrar())
+
+
+def test_a_name_that_is_not_utf8_is_skipped(tree, echo_builder) -> None:
+    (tree / os.fsdecode(b"bad-\xff.txt")).write_text("x")
+    items, _ = run_all(GlobFilesPlugin(root=tree), "*.txt", echo_builder)
+    assert items == ["a.txt"]
+
+
+def test_a_folder_path_the_system_refuses_fails_the_batch_instead_of_retrying(tree, echo_builder) -> None:
+    definition = json.dumps({"dir": "/".join(["x" * 255] * 20), "glob": "**"})
+    with pytest.raises(BatchDefinitionError, match="Cannot list"):
+        GlobFilesPlugin(root=tree).process_batch(definition, builder=echo_builder, params={},
+                                                 registrar=RecordingRegistrar())

@@ -1,4 +1,5 @@
 """Plugins and builders found by built-in name, by setting, by entry point, by dotted path."""
+import signal
 import sys
 from pathlib import Path
 
@@ -49,13 +50,69 @@ def test_a_broken_registration_is_no_plugin(settings) -> None:
     assert registry.plugins.get("Broken") is None
 
 
-def test_dotted_paths_work_for_plugin_classes_only(settings) -> None:
+def test_dotted_paths_are_refused_by_default_and_nothing_is_imported() -> None:
+    assert registry.plugins.get("tests.batching.test_registry.CustomPlugin") is None
+    assert registry.plugins.get("unittest.__main__.x") is None
+    assert registry.plugins.get("tests.batching.exits_on_import.Plugin") is None
+    assert "unittest.__main__" not in sys.modules
+    assert "tests.batching.exits_on_import" not in sys.modules
+
+
+@pytest.fixture
+def dotted_paths(settings):
+    settings.BATCH_ALLOW_DOTTED_PATHS = True
+    settings.BATCH_DOTTED_PATH_PREFIXES = ["tests.batching"]
+    return settings
+
+
+def test_dotted_paths_under_an_allowed_prefix_work_for_plugin_classes_only(dotted_paths) -> None:
     assert isinstance(registry.plugins.get("tests.batching.test_registry.CustomPlugin"), CustomPlugin)
     assert registry.plugins.get("tests.batching.test_registry.NotAPlugin") is None
-    assert registry.plugins.get("os.system") is None
-    assert registry.plugins.get("no.such.Thing") is None
-    settings.BATCH_ALLOW_DOTTED_PATHS = False
+    assert registry.plugins.get("tests.batching.no_such_module.Plugin") is None
+
+
+@pytest.mark.parametrize("name", [
+    "os.system",
+    "unittest.__main__.x",
+    "tests.batchingevil.Plugin",  # a prefix matches whole components only
+    "tests.Plugin",
+    "tests.batching",
+    "tests.batching..exits_on_import.X",
+    " tests.batching.exits_on_import.X",
+])
+def test_dotted_paths_outside_the_prefixes_are_refused_before_any_import(dotted_paths, name) -> None:
+    assert registry.plugins.get(name) is None
+    assert "unittest.__main__" not in sys.modules and "tests.batchingevil" not in sys.modules
+
+
+def test_allowed_dotted_paths_need_a_prefix(dotted_paths) -> None:
+    dotted_paths.BATCH_DOTTED_PATH_PREFIXES = []
     assert registry.plugins.get("tests.batching.test_registry.CustomPlugin") is None
+
+
+def test_a_module_that_exits_when_imported_is_no_plugin_and_the_process_goes_on(dotted_paths) -> None:
+    assert registry.plugins.get("tests.batching.exits_on_import.Plugin") is None
+    assert registry.builders.get("tests.batching.exits_on_import.Builder") is None
+
+
+class InterruptingPlugin:
+    def __init__(self) -> None:
+        raise KeyboardInterrupt
+
+    def process_batch(self, definition, *, builder, params, registrar) -> None:
+        pass
+
+
+def test_a_constructor_raising_anything_is_no_plugin(settings, stop_flag_handler) -> None:
+    settings.BATCH_PLUGINS = {"Interrupting": "tests.batching.test_registry.InterruptingPlugin"}
+    assert registry.plugins.get("Interrupting") is None
+
+
+def test_the_real_ctrl_c_is_let_through_when_python_handles_sigint(settings) -> None:
+    settings.BATCH_PLUGINS = {"Interrupting": "tests.batching.test_registry.InterruptingPlugin"}
+    assert signal.getsignal(signal.SIGINT) is signal.default_int_handler
+    with pytest.raises(KeyboardInterrupt):
+        registry.plugins.get("Interrupting")
 
 
 def test_unknown_names_are_none() -> None:

@@ -3,10 +3,11 @@ import json
 
 import pytest
 
-from batching.errors import BatchDefinitionError
+from batching.errors import BatchDefinitionError, BatchLimitError
 from batching.plugins.base import split_evenly
 from batching.plugins.ids import IdListPlugin, parse_ids
 from batching.plugins.ranges import RangePlugin, parse_range, split_range
+from batching.plugins.tuning import Splitting
 
 
 def test_split_evenly_keeps_order_and_balances_sizes() -> None:
@@ -57,15 +58,50 @@ def test_params_override_fanout_and_leaf_size(registrar, echo_builder) -> None:
     assert len(registrar.batches) == 2
 
 
-def test_a_fanout_of_one_still_splits_instead_of_looping(registrar, echo_builder) -> None:
-    IdListPlugin(fanout=1, leaf_size=1).process_batch("a,b", builder=echo_builder, params={}, registrar=registrar)
-    assert registrar.batches == ['["a"]', '["b"]']
+def test_a_fanout_of_one_never_splits_into_one_part() -> None:
+    assert Splitting(fanout=1, leaf_size=1).parts_for(2) == 2  # never a sub-batch equal to its parent
 
 
-@pytest.mark.parametrize("params", [{"fanout": "x"}, {"leafSize": "0"}])
-def test_bad_tuning_params_are_definition_errors(registrar, echo_builder, params) -> None:
-    with pytest.raises(BatchDefinitionError, match="taskMessageParams"):
+@pytest.mark.parametrize(("params", "message"), [
+    ({"fanout": "x"}, "taskMessageParams.fanout must be a whole number, not 'x'"),
+    ({"leafSize": "0"}, "taskMessageParams.leafSize must be between 1 and 100,000 (BATCH_MAX_LEAF_SIZE), not 0"),
+    ({"fanout": "1"}, "taskMessageParams.fanout must be between 2 and 1,000 (BATCH_MAX_FANOUT), not 1"),
+    ({"fanout": "1001"}, "taskMessageParams.fanout must be between 2 and 1,000"),
+    ({"leafSize": "100001"}, "taskMessageParams.leafSize must be between 1 and 100,000"),
+    ({"fanout": "9" * 5000}, "taskMessageParams.fanout must be a whole number"),
+])
+def test_tuning_params_out_of_bounds_are_refused(registrar, echo_builder, params, message) -> None:
+    with pytest.raises(BatchLimitError) as refused:
         IdListPlugin().process_batch("a", builder=echo_builder, params=params, registrar=registrar)
+    assert str(refused.value).startswith(message)
+    assert registrar.order == []
+
+
+def test_the_bounds_are_settings_and_hold_for_the_settings_too(registrar, echo_builder, settings) -> None:
+    settings.BATCH_MAX_FANOUT = 3
+    with pytest.raises(BatchLimitError, match="taskMessageParams.fanout must be between 2 and 3 .* not 4"):
+        IdListPlugin().process_batch("a", builder=echo_builder, params={"fanout": "4"}, registrar=registrar)
+    with pytest.raises(BatchLimitError, match="The setting BATCH_FANOUT must be between 2 and 3 .* not 10"):
+        IdListPlugin().process_batch("a", builder=echo_builder, params={}, registrar=registrar)
+    settings.BATCH_FANOUT = 3
+    settings.BATCH_LEAF_SIZE = 0
+    with pytest.raises(BatchLimitError, match="The setting BATCH_LEAF_SIZE must be between 1 and"):
+        IdListPlugin().process_batch("a", builder=echo_builder, params={}, registrar=registrar)
+
+
+def test_a_range_larger_than_a_job_may_be_is_refused_before_anything_is_sent(registrar, echo_builder) -> None:
+    with pytest.raises(BatchLimitError, match=r"999,999,999,999,999,999 items; a batch job may have at most "
+                                              r"10,000,000 \(BATCH_MAX_ITEMS\)"):
+        RangePlugin().process_batch("1-999999999999999999", builder=echo_builder, params={}, registrar=registrar)
+    assert registrar.order == []
+    RangePlugin().process_batch("1-10000000", builder=echo_builder, params={}, registrar=registrar)
+    assert len(registrar.batches) == 10  # exactly the limit: split as usual
+
+
+def test_an_id_list_larger_than_a_job_may_be_is_refused(registrar, echo_builder, settings) -> None:
+    settings.BATCH_MAX_ITEMS = 3
+    with pytest.raises(BatchLimitError, match="The batch has 4 items"):
+        IdListPlugin().process_batch("a,b,c,d", builder=echo_builder, params={}, registrar=registrar)
 
 
 def test_items_need_a_builder(registrar) -> None:
