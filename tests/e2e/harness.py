@@ -251,10 +251,16 @@ class Pipeline:
     def watch(self, job_id: str, *, until: Callable[[dict[str, Any]], bool], timeout: float,
               every: float = 0.2) -> list[dict[str, Any]]:
         """Polls the job until `until(job)`; returns every job read on the way."""
+        return self.watch_with(PARTITION, job_id, until=until, timeout=timeout, every=every)
+
+    def watch_with(self, partition_id: str, job_id: str, *, until: Callable[[dict[str, Any]], bool],
+                   timeout: float, every: float = 0.2, token: str | None = None) -> list[dict[str, Any]]:
+        """`watch` of a job of any partition, read with `token` (default the pipeline's)."""
         seen: list[dict[str, Any]] = []
         deadline = time.monotonic() + timeout
         while True:
-            job = self.job(job_id)
+            status, job = self.request("GET", f"/partitions/{partition_id}/jobs/{job_id}", token=token)
+            assert status == 200, (status, job)
             seen.append(job)
             if until(job):
                 return seen
