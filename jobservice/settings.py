@@ -72,7 +72,6 @@ SECURE_HSTS_PRELOAD = env.bool("DJANGO_SECURE_HSTS_PRELOAD", default=False)
 SECURE_PROXY_SSL_HEADER = proxy_ssl_header(env.list("DJANGO_SECURE_PROXY_SSL_HEADER", default=[]))
 # The health check stays reachable over plain HTTP (load balancers) when redirecting.
 SECURE_REDIRECT_EXEMPT = [r"^job-service/v1/ping$"]
-SESSION_COOKIE_HTTPONLY = True
 
 # Admin sign-in throttling (django-axes): after this many failed sign-ins for one username from
 # one address (REMOTE_ADDR: behind a proxy, the proxy's), that pair is locked out for the

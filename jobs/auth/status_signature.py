@@ -28,7 +28,7 @@ def _derived_key(secret_key: str) -> bytes:
 def _signature(key: str, partition_id: str, job_id: str) -> str:
     # NUL cannot occur in either id (the API refuses it), so the pair is unambiguous.
     message = f"{partition_id}\x00{job_id}".encode()
-    return hmac.new(_derived_key(key), message, hashlib.sha256).hexdigest()[:_HEX_LENGTH]
+    return hmac.digest(_derived_key(key), message, "sha256").hex()[:_HEX_LENGTH]
 
 
 def status_signature(partition_id: str, job_id: str) -> str:
