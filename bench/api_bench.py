@@ -11,7 +11,9 @@ Options: --server gunicorn|runserver (gunicorn), --port (8765), --threads (4), -
 (1) starts the service (gunicorn, one process with threads; or --server runserver) with bench/api_settings.py
 and measures requests/s of GET .../jobs/{id}/status against GET /bench/noop, a DRF endpoint
 that touches no database, on the same server, with keep-alive http.client connections in a
-few threads. Target: status >= 70% of noop. On PostgreSQL each request also pays Django's
+few threads. Status is called as workers call it, through the signed statusCheckUrl (no token
+to look up); "status+token" as a client with an API token does (one more indexed query).
+Target: status >= 70% of noop. On PostgreSQL each request also pays Django's
 connection health check (a SELECT 1 round trip) when DATABASE_CONN_HEALTH_CHECKS=true:
 measured about 60% with it and 80-100% without it (the default). Client and server share the machine's
 cores, so figures vary between runs.
@@ -22,6 +24,7 @@ import argparse
 import http.client
 import os
 import random
+import secrets
 import statistics
 import subprocess
 import sys
@@ -33,7 +36,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 LIST_PARTITION = "bench-list"
 LIST_JOBS = 100_000
-STATUS_PATH = "/job-service/v1/partitions/bench/jobs/status-job/status"
+STATUS_PATH = "/job-service/v1/partitions/bench/jobs/status-job/status"  # + ?signature=
 NOOP_PATH = "/bench/noop"
 LIST_QUERY = (
     f"/job-service/v1/partitions/{LIST_PARTITION}/jobs"
@@ -81,7 +84,7 @@ def start_server(command: list[str], port: int) -> subprocess.Popen:
     raise SystemExit("the server did not start")
 
 
-def requests_per_second(port: int, path: str, threads: int, seconds: float) -> float:
+def requests_per_second(port: int, path: str, threads: int, seconds: float, headers: dict | None = None) -> float:
     """Requests/s of `threads` clients, each on one keep-alive connection, for `seconds`."""
     counts = [0] * threads
     stop = time.monotonic() + seconds
@@ -89,7 +92,7 @@ def requests_per_second(port: int, path: str, threads: int, seconds: float) -> f
     def client(index: int) -> None:
         connection = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
         while time.monotonic() < stop:
-            connection.request("GET", path)
+            connection.request("GET", path, headers=headers or {})
             response = connection.getresponse()
             response.read()
             if response.status != 200:
@@ -104,6 +107,21 @@ def requests_per_second(port: int, path: str, threads: int, seconds: float) -> f
     for worker in workers:
         worker.join()
     return sum(counts) / (time.monotonic() - started)
+
+
+def signed_status_path() -> str:
+    from jobs.auth.status_signature import status_signature
+
+    return f"{STATUS_PATH}?signature={status_signature('bench', 'status-job')}"
+
+
+def read_token_headers() -> dict[str, str]:
+    """An API token that reads the benchmark's partitions (replaced on each run)."""
+    from jobs.auth.models import Right
+    from jobs.auth.tokens import api_token_create
+
+    _, presented = api_token_create(name="api-bench", partitions=["bench*"], rights=[Right.READ], replace=True)
+    return {"Authorization": f"Bearer {presented}"}
 
 
 def create_status_job() -> None:
@@ -166,12 +184,12 @@ def load_list_jobs(reload: bool) -> None:
     print(f"list: loaded in {time.monotonic() - started:.1f} s")
 
 
-def time_list(port: int, samples: int) -> list[float]:
+def time_list(port: int, samples: int, headers: dict[str, str]) -> list[float]:
     connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
     timings = []
     for _ in range(samples):
         started = time.perf_counter()
-        connection.request("GET", LIST_QUERY)
+        connection.request("GET", LIST_QUERY, headers=headers)
         response = connection.getresponse()
         body = response.read()
         timings.append((time.perf_counter() - started) * 1000)
@@ -201,25 +219,30 @@ def main() -> None:
     os.environ["JOBSERVICE_DATA_DIR"] = data_dir.name
     os.environ["DJANGO_SETTINGS_MODULE"] = "bench.api_settings"
     os.environ.setdefault("LOG_LEVEL", "WARNING")
+    # The server and this process must share it (signed status URLs).
+    os.environ.setdefault("DJANGO_SECRET_KEY", secrets.token_urlsafe(50))
     server = start_server(server_command(args.server, args.port, args.threads), args.port)
     try:
         setup_django()
         create_status_job()
+        status_path, token_headers = signed_status_path(), read_token_headers()
         print(f"database: {'PostgreSQL' if on_postgres else 'SQLite'}; server: {args.server}; "
               f"{args.threads} client threads, keep-alive")
-        requests_per_second(args.port, STATUS_PATH, args.threads, 1.0)  # warm-up
-        noop, status = [], []
-        for _ in range(args.rounds):  # alternate, so drift affects both alike
+        requests_per_second(args.port, status_path, args.threads, 1.0)  # warm-up
+        noop, status, with_token = [], [], []
+        for _ in range(args.rounds):  # alternate, so drift affects all alike
             noop.append(requests_per_second(args.port, NOOP_PATH, args.threads, args.seconds))
-            status.append(requests_per_second(args.port, STATUS_PATH, args.threads, args.seconds))
+            status.append(requests_per_second(args.port, status_path, args.threads, args.seconds))
+            with_token.append(requests_per_second(args.port, STATUS_PATH, args.threads, args.seconds, token_headers))
         ratio = statistics.median(status) / statistics.median(noop)
-        print(f"noop   {statistics.median(noop):8.0f} req/s (rounds: {', '.join(f'{v:.0f}' for v in noop)})")
-        print(f"status {statistics.median(status):8.0f} req/s (rounds: {', '.join(f'{v:.0f}' for v in status)})")
-        print(f"status/noop = {ratio:.0%} (target >= 70%)")
+        for label, values in (("noop", noop), ("status", status), ("status+token", with_token)):
+            print(f"{label:12} {statistics.median(values):8.0f} req/s (rounds: {', '.join(f'{v:.0f}' for v in values)})")
+        print(f"status/noop = {ratio:.0%} (target >= 70%); "
+              f"status+token/noop = {statistics.median(with_token) / statistics.median(noop):.0%}")
         if on_postgres:
             load_list_jobs(args.reload)
-            time_list(args.port, 3)  # warm-up
-            timings = time_list(args.port, args.samples)
+            time_list(args.port, 3, token_headers)  # warm-up
+            timings = time_list(args.port, args.samples, token_headers)
             print(f"list filter=status==Active;labels.tag==x* sort=labels.tag:asc limit=25 on {LIST_JOBS:,} jobs: "
                   f"median {statistics.median(timings):.1f} ms, min {min(timings):.1f}, max {max(timings):.1f} "
                   f"({args.samples} samples; target < 50 ms)")

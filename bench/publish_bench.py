@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import secrets
 import sys
 import tempfile
 import time
@@ -26,6 +27,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "jobservice.settings")
+# The service refuses to start without a secret key; the processes started here inherit this one.
+os.environ.setdefault("DJANGO_SECRET_KEY", secrets.token_urlsafe(50))
 os.environ.setdefault("JOBSERVICE_DATA_DIR", tempfile.mkdtemp(prefix="publish-bench-"))
 os.environ.setdefault("LOG_LEVEL", "WARNING")
 

@@ -24,6 +24,7 @@ The database is created and migrated if needed; the bench job rows are removed a
 import argparse
 import os
 import re
+import secrets
 import subprocess
 import sys
 import tempfile
@@ -35,6 +36,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "jobservice.settings")
+# The service refuses to start without a secret key; the processes started here inherit this one.
+os.environ.setdefault("DJANGO_SECRET_KEY", secrets.token_urlsafe(50))
 os.environ.setdefault("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/jobservice_tracker_bench")
 os.environ.setdefault("BROKER_URL", "amqp://guest:guest@127.0.0.1:5672//")
 os.environ.setdefault("CAF_RABBITMQ_QUEUE_TYPE", "quorum")

@@ -45,15 +45,21 @@ until curl -sf "$BASE/ping" > /dev/null; do
     sleep 0.5
 done
 
+# An API token of the demo's own: the partition "demo" only, creating jobs from job types
+# and reading them (scripts/serve made the data folder's secret key the service uses).
+TOKEN="$($PY manage.py create_api_token --name document-demo --partitions demo --rights read,create \
+    --job-types tag-documents --replace | tail -n 1)"
+AUTH="Authorization: Bearer $TOKEN"
+
 # The job, created from the job type job-types/tag-documents.yaml: a batch task for the batch
 # worker (GlobPattern plugin), one TAG task per file for the example worker.
 JOB="tag-documents-$(date +%s)"
-curl -sf -X PUT "$BASE/partitions/demo/jobs/$JOB" -H 'Content-Type: application/json' \
+curl -sf -X PUT "$BASE/partitions/demo/jobs/$JOB" -H "$AUTH" -H 'Content-Type: application/json' \
     -d '{"name": "Tag the sample documents", "type": "tag-documents", "parameters": {"glob": "**/*.txt"}}'
 echo "Created job $JOB: GET $BASE/partitions/demo/jobs/$JOB"
 
 while true; do
-    read -r status percentage < <(curl -sf "$BASE/partitions/demo/jobs/$JOB" |
+    read -r status percentage < <(curl -sf -H "$AUTH" "$BASE/partitions/demo/jobs/$JOB" |
         $PY -c 'import json, sys; job = json.load(sys.stdin); print(job["status"], job["percentageComplete"])')
     printf '  %-10s %6.2f %%\n' "$status" "$percentage"
     case "$status" in Completed|Failed|Cancelled) break ;; esac

@@ -128,3 +128,7 @@ class PausedMessage(models.Model):
 
     class Meta:
         indexes = [models.Index(fields=["released_date"], name="paused_released_idx")]
+
+
+# Defined in the auth package, registered as a model of this app.
+from jobs.auth.models import ApiToken  # noqa: E402,F401

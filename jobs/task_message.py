@@ -4,17 +4,10 @@ worker-messaging.md §1.7 (a)).
 Shared by the dispatcher (outbox rows) and anything else that starts a job's task, so the
 tracking information is built in one place.
 """
-from urllib.parse import quote
-
 from django.conf import settings
 
+from jobs.public_urls import status_check_url
 from jobservice.messaging.messages import TaskMessage, TaskStatus, TrackingInfo, new_task_id, now_millis
-
-
-def status_check_url(partition_id: str, job_id: str) -> str:
-    """`<CAF_WEBSERVICE_URL>/partitions/<p>/jobs/<j>/status` with each id URI-encoded."""
-    base = settings.CAF_WEBSERVICE_URL.rstrip("/")
-    return f"{base}/partitions/{quote(partition_id, safe='')}/jobs/{quote(job_id, safe='')}/status"
 
 
 def job_task_message(

@@ -5,9 +5,14 @@ the real environment wins). Embedded defaults let a fresh checkout run with no s
 SQLite database and a `filesystem://` broker under `data/`. Production sets `DATABASE_URL`
 and `BROKER_URL`. Where the original service has a setting name (`CAF_...`) it is accepted.
 """
+from datetime import timedelta
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import environ
+from django.core.exceptions import ImproperlyConfigured
+
+from jobservice.secret_key import proxy_ssl_header, read_secret_key
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -17,12 +22,70 @@ environ.Env.read_env(BASE_DIR / ".env", overwrite=False)
 DATA_DIR = Path(env.str("JOBSERVICE_DATA_DIR", default=str(BASE_DIR / "data")))
 DATA_DIR.mkdir(parents=True, exist_ok=True)
 
-SECRET_KEY = env.str(
-    "DJANGO_SECRET_KEY", default="insecure-development-key-set-DJANGO_SECRET_KEY-in-production"
-)
 DEBUG = env.bool("DJANGO_DEBUG", default=False)
-ALLOWED_HOSTS = env.list("DJANGO_ALLOWED_HOSTS", default=["*"])
+
+# --- Trust boundary (docs/security.md) -------------------------------------------------------
+# Signs sessions, CSRF tokens and the status check URLs of dispatched tasks: every process of
+# a deployment needs the same key. There is no constant fallback outside DEBUG.
+SECRET_KEY = read_secret_key(env, data_dir=DATA_DIR, debug=DEBUG)
+# Keys still accepted after a rotation: tasks in flight carry status URLs signed with them.
+SECRET_KEY_FALLBACKS = env.list("DJANGO_SECRET_KEY_FALLBACKS", default=[])
+
+# Public base URL of this service: the statusCheckUrl of dispatched tasks, the Location of new
+# jobs, a host name accepted by default, and an origin trusted for browser requests.
+CAF_WEBSERVICE_URL = env.str("CAF_WEBSERVICE_URL", default="http://127.0.0.1:8000/job-service/v1")
+_public_url = urlsplit(CAF_WEBSERVICE_URL)
+
+# A request naming another Host gets a 400, so nothing built from the Host can be poisoned.
+ALLOWED_HOSTS = env.list(
+    "DJANGO_ALLOWED_HOSTS",
+    default=list(dict.fromkeys(["localhost", "127.0.0.1", "[::1]", *filter(None, [_public_url.hostname])])),
+)
 CSRF_TRUSTED_ORIGINS = env.list("DJANGO_CSRF_TRUSTED_ORIGINS", default=[])
+
+# "token" (default): every API call but ping needs `Authorization: Bearer <token>` (manage.py
+# create_api_token); "none": no authentication, for a trusted network whose clients of the
+# original send no token (`manage.py check --deploy` warns about it).
+JOBSERVICE_API_AUTH = env.str("JOBSERVICE_API_AUTH", default="token")
+if JOBSERVICE_API_AUTH not in ("token", "none"):
+    raise ImproperlyConfigured(f"JOBSERVICE_API_AUTH must be 'token' or 'none', not {JOBSERVICE_API_AUTH!r}")
+# Origins whose pages may send unsafe API requests without a token (the service's own origin,
+# e.g. its Swagger UI, always may); any other Origin, or Sec-Fetch-Site: cross-site, gets 403.
+JOBSERVICE_API_ALLOWED_ORIGINS = env.list(
+    "JOBSERVICE_API_ALLOWED_ORIGINS", default=[f"{_public_url.scheme}://{_public_url.netloc}"]
+)
+# Workers (run_example_worker, run_batch_worker) follow only status check URLs under
+# CAF_WEBSERVICE_URL or one of these prefixes (http and https only).
+CAF_STATUS_CHECK_ALLOWED_URL_PREFIXES = env.list("CAF_STATUS_CHECK_ALLOWED_URL_PREFIXES", default=[])
+
+# TLS: the public URL's scheme decides the defaults of the cookie flags; HSTS and the redirect
+# are opt-in (HSTS cannot be taken back once browsers saw it). Behind a proxy that terminates
+# TLS, DJANGO_SECURE_PROXY_SSL_HEADER=HTTP_X_FORWARDED_PROTO,https (only if the proxy always
+# sets that header).
+_https = _public_url.scheme == "https"
+SESSION_COOKIE_SECURE = env.bool("DJANGO_SESSION_COOKIE_SECURE", default=_https)
+CSRF_COOKIE_SECURE = env.bool("DJANGO_CSRF_COOKIE_SECURE", default=_https)
+SECURE_SSL_REDIRECT = env.bool("DJANGO_SECURE_SSL_REDIRECT", default=False)
+SECURE_HSTS_SECONDS = env.int("DJANGO_SECURE_HSTS_SECONDS", default=0)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env.bool("DJANGO_SECURE_HSTS_INCLUDE_SUBDOMAINS", default=False)
+SECURE_HSTS_PRELOAD = env.bool("DJANGO_SECURE_HSTS_PRELOAD", default=False)
+SECURE_PROXY_SSL_HEADER = proxy_ssl_header(env.list("DJANGO_SECURE_PROXY_SSL_HEADER", default=[]))
+# The health check stays reachable over plain HTTP (load balancers) when redirecting.
+SECURE_REDIRECT_EXEMPT = [r"^job-service/v1/ping$"]
+
+# Admin sign-in throttling (django-axes): after this many failed sign-ins for one username from
+# one address (REMOTE_ADDR: behind a proxy, the proxy's), that pair is locked out for the
+# cool-off time; a success resets the count. By username and address together, so that
+# nobody can lock an operator out from elsewhere.
+AXES_FAILURE_LIMIT = env.int("JOBSERVICE_ADMIN_LOGIN_FAILURE_LIMIT", default=5)
+AXES_COOLOFF_TIME = timedelta(minutes=env.int("JOBSERVICE_ADMIN_LOCKOUT_MINUTES", default=15))
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",  # first: refuses locked-out sign-ins
+    "django.contrib.auth.backends.ModelBackend",
+]
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -34,6 +97,7 @@ INSTALLED_APPS = [
     "rest_framework",
     "drf_spectacular",
     "drf_spectacular_sidecar",
+    "axes",
     "jobs",
     "tracking",
     "batching",
@@ -49,6 +113,8 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Last, as django-axes asks: it turns a locked-out sign-in into its lockout answer.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "jobservice.urls"
@@ -116,8 +182,6 @@ CAF_JOB_SERVICE_SUSPENDED_PARTITIONS_REGEX = env.str(
 CAF_JOB_SERVICE_JOB_TYPE_DEFINITIONS_DIR = env.str(
     "CAF_JOB_SERVICE_JOB_TYPE_DEFINITIONS_DIR", default=""
 )
-# Public base URL of this service, used to build the statusCheckUrl of dispatched tasks.
-CAF_WEBSERVICE_URL = env.str("CAF_WEBSERVICE_URL", default="http://127.0.0.1:8000/job-service/v1")
 # Queue of the job tracking worker (trackingPipe of dispatched tasks).
 CAF_TRACKING_PIPE = env.str("CAF_TRACKING_PIPE", default="jobtracking-in")
 # Tracker (run_tracker): INVALID_TASK answers go to the error queue, refused input (undecodable,
@@ -193,8 +257,9 @@ EXAMPLE_WORKER_DOCUMENT_ROOT = Path(
 REST_FRAMEWORK = {
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
     "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
-    "DEFAULT_AUTHENTICATION_CLASSES": [],
-    "DEFAULT_PERMISSION_CLASSES": [],
+    "DEFAULT_AUTHENTICATION_CLASSES": ["jobs.auth.authentication.BearerTokenAuthentication"],
+    # Closed by default: a view that says nothing needs a valid token (docs/security.md).
+    "DEFAULT_PERMISSION_CLASSES": ["jobs.auth.permissions.ApiTokenRequired"],
     "UNAUTHENTICATED_USER": None,
     "EXCEPTION_HANDLER": "jobs.api.errors.exception_handler",
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
@@ -203,7 +268,9 @@ REST_FRAMEWORK = {
 SPECTACULAR_SETTINGS = {
     "TITLE": "Job Service",
     "DESCRIPTION": "Sends tasks to background workers, tracks their progress, and lets users "
-    "pause, resume and cancel them. Compatible with the CAF Job Service API v1.",
+    "pause, resume and cancel them. Compatible with the CAF Job Service API v1. Every call but "
+    "ping needs an API token (`Authorization: Bearer <token>`, from `manage.py create_api_token`) "
+    "unless the service runs with JOBSERVICE_API_AUTH=none.",
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
     "SWAGGER_UI_DIST": "SIDECAR",
@@ -237,5 +304,9 @@ LOGGING = {
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
-    "loggers": {"django.db.backends": {"level": "WARNING"}},
+    "loggers": {
+        "django.db.backends": {"level": "WARNING"},
+        # Its start-up banner on every command; its failed sign-ins and lockouts stay visible.
+        "axes.apps": {"level": "WARNING"},
+    },
 }

@@ -8,6 +8,9 @@ import os
 
 import pytest
 from django.conf import settings
+from rest_framework.test import APIClient
+
+from tests.auth_helpers import all_rights_token, token_client
 
 
 def skip_or_fail(reason: str) -> None:
@@ -26,3 +29,15 @@ def require_postgres() -> None:
 def require_rabbitmq() -> None:
     if not settings.BROKER_URL.startswith("amqp"):
         skip_or_fail("needs RabbitMQ: set BROKER_URL=amqp://...")
+
+
+@pytest.fixture
+def api_token(db: None) -> str:
+    """A token that may do everything on every partition (tests about other things)."""
+    return all_rights_token()
+
+
+@pytest.fixture
+def api_client(api_token: str) -> APIClient:
+    """An APIClient sending `api_token`."""
+    return token_client(api_token)

@@ -1,4 +1,6 @@
-"""The operators' admin. Importing the package registers JobAdmin (admin autodiscovery)."""
+"""The operators' admin. Importing the package registers JobAdmin and ApiTokenAdmin (admin
+autodiscovery)."""
 from jobs.admin.job_admin import JobAdmin
+from jobs.admin.token_admin import ApiTokenAdmin
 
-__all__ = ["JobAdmin"]
+__all__ = ["ApiTokenAdmin", "JobAdmin"]

@@ -8,11 +8,11 @@ from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_
 from rest_framework import serializers
 from rest_framework.request import Request
 from rest_framework.response import Response
-from rest_framework.views import APIView
 
 from jobs.api import schema
 from jobs.api.serializers import JobSerializer, job_to_dict
 from jobs.api.validation import int_query_param, validate_partition_id, validate_query_params
+from jobs.api.views import PartitionApi
 from jobs.selectors import JobFilter, job_count, job_list
 from jobs.services.bulk import jobs_cancel, jobs_delete
 
@@ -37,7 +37,7 @@ def _job_filter(request: Request, partition_id: str, *, status_type: bool, label
     )
 
 
-class JobListApi(APIView):
+class JobListApi(PartitionApi):
     @extend_schema(
         operation_id="getJobs",
         summary="Gets the list of jobs",
@@ -69,7 +69,7 @@ class JobListApi(APIView):
         return Response([job_to_dict(job) for job in jobs])
 
 
-class JobCountApi(APIView):
+class JobCountApi(PartitionApi):
     @extend_schema(
         operation_id="getJobsCount",
         summary="Gets the count of jobs",
@@ -93,7 +93,7 @@ class JobCountApi(APIView):
         return Response(job_count(job_filter=_job_filter(request, partitionId, status_type=True, label_exist=False)))
 
 
-class _BulkOperationApi(APIView):
+class _BulkOperationApi(PartitionApi):
     """POST jobs:cancel / jobs:delete: the bulk service on the matching jobs, and how many it
     changed under `count_key`."""
 

@@ -13,12 +13,14 @@ from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_sche
 from rest_framework import status
 from rest_framework.request import Request
 from rest_framework.response import Response
-from rest_framework.views import APIView
 
 from jobs.api import schema
 from jobs.api.serializers import JobSerializer, NewJobSerializer, job_to_dict, parse_new_job
 from jobs.api.validation import validate_ids
+from jobs.api.views import PartitionApi
+from jobs.auth.permissions import check_new_job_allowed
 from jobs.errors import job_not_found
+from jobs.public_urls import job_url
 from jobs.selectors import job_get, job_status_get
 from jobs.services.create import job_create
 from jobs.services.transitions import job_cancel, job_delete, job_pause, job_resume
@@ -58,7 +60,7 @@ def _status_response(data: str | bool) -> HttpResponse:
     )
 
 
-class JobApi(APIView):
+class JobApi(PartitionApi):
     @extend_schema(
         operation_id="getJob",
         summary="Gets the specified job.",
@@ -96,8 +98,9 @@ class JobApi(APIView):
     def put(self, request: Request, partitionId: str, jobId: str) -> Response:
         validate_ids(partitionId, jobId)
         definition = parse_new_job(request.data)
+        check_new_job_allowed(request.auth, definition)
         if job_create(partition_id=partitionId, job_id=jobId, definition=definition):
-            return Response(status=status.HTTP_201_CREATED, headers={"Location": request.build_absolute_uri()})
+            return Response(status=status.HTTP_201_CREATED, headers={"Location": job_url(partitionId, jobId)})
         return Response(status=status.HTTP_204_NO_CONTENT)
 
     @extend_schema(
@@ -115,7 +118,7 @@ class JobApi(APIView):
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
-class _JobOperationApi(APIView):
+class _JobOperationApi(PartitionApi):
     """POST .../cancel, /pause, /resume: the service of the operation on the job, then 204."""
 
     operation: Callable[..., object]
@@ -172,12 +175,14 @@ class JobResumeApi(_JobOperationApi):
     operation = staticmethod(job_resume)
 
 
-class JobIsActiveApi(APIView):
+class JobIsActiveApi(PartitionApi):
+    accepts_status_signature = True
+
     @extend_schema(
         operation_id="getJobActive",
         summary="Checks whether the job is active.",
         description="`true` when the job is Active or Waiting; `false` otherwise, also for an unknown job.",
-        parameters=[*JOB_PARAMETERS, CACHEABLE_HEADER, CACHE_CONTROL_HEADER],
+        parameters=[*JOB_PARAMETERS, schema.STATUS_SIGNATURE, CACHEABLE_HEADER, CACHE_CONTROL_HEADER],
         responses={
             200: OpenApiResponse(OpenApiTypes.BOOL, description="Returns whether the job is active."),
             400: schema.BAD_REQUEST,
@@ -191,12 +196,14 @@ class JobIsActiveApi(APIView):
         return _status_response(job_status in ACTIVE_STATUSES)
 
 
-class JobStatusApi(APIView):
+class JobStatusApi(PartitionApi):
+    accepts_status_signature = True
+
     @extend_schema(
         operation_id="getJobStatus",
         summary="Gets the status of the job",
         description="The status check URL of the tasks sent to workers.",
-        parameters=[*JOB_PARAMETERS, CACHEABLE_HEADER, CACHE_CONTROL_HEADER],
+        parameters=[*JOB_PARAMETERS, schema.STATUS_SIGNATURE, CACHEABLE_HEADER, CACHE_CONTROL_HEADER],
         responses={
             200: OpenApiResponse(
                 {"type": "string", "enum": [s.value for s in JobStatus], "description": "The status of the job."},

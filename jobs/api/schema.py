@@ -72,3 +72,9 @@ def error(description: str) -> OpenApiResponse:
 BAD_REQUEST = error("The request could not be processed because one or more arguments are invalid.")
 NOT_FOUND = error("The specified job is not found.")
 UNAVAILABLE = error("The request failed due to a database connection error.")
+STATUS_SIGNATURE = OpenApiParameter(
+    "signature",
+    OpenApiTypes.STR,
+    description="Part of the statusCheckUrl of the tasks this service dispatches: lets a worker check "
+    "the status of that one job without an API token.",
+)

@@ -18,6 +18,7 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandParser
 
 from jobservice.messaging.runner import DEFAULT_PREFETCH, WorkerRunner
+from jobservice.messaging.status_check import StatusChecker, StatusUrlPolicy
 from jobservice.messaging.worker import Worker
 
 
@@ -61,6 +62,9 @@ class WorkerCommand(BaseCommand):
             data_dir=Path(settings.BROKER_DATA_DIR),
             queue_type=settings.BROKER_QUEUE_TYPE,
             max_messages=options["max_messages"],
+            status_checker=StatusChecker(url_policy=StatusUrlPolicy(
+                [settings.CAF_WEBSERVICE_URL, *settings.CAF_STATUS_CHECK_ALLOWED_URL_PREFIXES]
+            )),
             **self.runner_options(options),
         )
 

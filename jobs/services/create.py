@@ -31,6 +31,7 @@ from jobs.models import (
     Label,
 )
 from jobs.outbox import dispatch_after_commit
+from jobs.pipes import check_pipe
 from jobs.states import JobStatus
 
 LABEL_NAME = re.compile(r"^[a-zA-Z0-9_\-:]+$")
@@ -121,6 +122,7 @@ def _validated(partition_id: str, job_id: str, definition: dict[str, Any]) -> _N
     task_data = _task_data_bytes(task.get("taskData"), task.get("taskDataEncoding"))
     prerequisites = parse_prerequisites(definition.get("prerequisiteJobIds") or [])
     _check_lengths(job_id, definition, task, labels, prerequisites)
+    _check_pipes(task)
     if any(prerequisite.job_id == job_id for prerequisite in prerequisites):
         raise BadRequest(f"A job cannot be a prerequisite of itself: {job_id}")
     return _NewJob(
@@ -152,6 +154,13 @@ def _check_task_fields(task: dict[str, Any]) -> None:
         raise BadRequest("The target queue name has not been specified.")
     if not task.get("taskPipe"):
         raise BadRequest("The task queue name has not been specified.")
+
+
+def _check_pipes(task: dict[str, Any]) -> None:
+    """Client's or job type's: the task may not be sent to the service's own queues."""
+    check_pipe(task["taskPipe"], "The task queue name")
+    if task.get("targetPipe") is not None:
+        check_pipe(task["targetPipe"], "The target queue name")
 
 
 def _task_data_bytes(task_data: Any, encoding: str | None) -> bytes:

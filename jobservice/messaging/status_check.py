@@ -7,19 +7,26 @@ the message's tracking carries the new check time and the interval the server as
 `Cache-Control: max-age`; every message produced from the delivery carries that tracking.
 
 An unreachable or failing status URL means "Active": a Job Service outage must not stop work.
+
+A message chooses the URL, so a worker follows only http(s) URLs under the Job Service's own
+URL or another allowed prefix (StatusUrlPolicy); any other URL is treated as no status check
+URL (the task runs, a warning is logged once per origin). Otherwise a message could make the
+worker fetch `file://` paths or probe internal hosts (docs/security.md).
 """
 from __future__ import annotations
 
 import logging
+import os
 import re
 import threading
 import time
 import urllib.error
 import urllib.request
 from collections import OrderedDict
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, replace
 from enum import StrEnum
+from urllib.parse import unquote, urlsplit
 
 from jobservice.messaging.job_status import JobStatus
 from jobservice.messaging.messages import TrackingInfo, now_millis
@@ -30,6 +37,9 @@ DEFAULT_INTERVAL_MILLIS = 120_000
 MAX_CACHE_SECONDS = 3600
 MAX_CACHE_ENTRIES = 1000
 _MAX_AGE = re.compile(r"max-age=([0-9]*)")
+# The Job Service's public URL when CAF_WEBSERVICE_URL is not set (as in its settings).
+DEFAULT_SERVICE_URL = "http://127.0.0.1:8000/job-service/v1"
+_DEFAULT_PORTS = {"http": 80, "https": 443}
 
 
 # What a status check can tell: a job status, or NOT_FOUND ("NotFound") when the status URL
@@ -51,19 +61,74 @@ class StatusAnswer:
     checked_at: int | None = None
 
 
+@dataclass(frozen=True)
+class _Prefix:
+    scheme: str
+    host: str
+    port: int
+    path: str  # ends with "/"
+
+
+def _split(url: str) -> _Prefix | None:
+    """The parts a prefix is compared by; None for what a worker never follows (another
+    scheme, no host, user info in the authority, `.` or `..` path segments)."""
+    try:
+        parts = urlsplit(url.strip())
+        port = parts.port
+    except ValueError:
+        return None
+    scheme = parts.scheme.lower()
+    if scheme not in _DEFAULT_PORTS or not parts.hostname or "@" in parts.netloc:
+        return None
+    if any(unquote(segment) in (".", "..") for segment in parts.path.split("/")):
+        return None
+    path = parts.path if parts.path.endswith("/") else parts.path + "/"
+    return _Prefix(scheme, parts.hostname.lower(), port or _DEFAULT_PORTS[scheme], path)
+
+
+class StatusUrlPolicy:
+    """Which status check URLs a worker follows: http and https URLs on the scheme, host and
+    port of an allowed prefix, with a path under the prefix's path (whole segments)."""
+
+    def __init__(self, prefixes: Iterable[str]) -> None:
+        self.prefixes = [prefix for prefix in map(_split, prefixes) if prefix is not None]
+
+    @classmethod
+    def from_environment(cls, environ: Mapping[str, str] = os.environ) -> StatusUrlPolicy:
+        """CAF_WEBSERVICE_URL and the comma-separated CAF_STATUS_CHECK_ALLOWED_URL_PREFIXES
+        (for workers that run outside the service's Django settings)."""
+        extra = environ.get("CAF_STATUS_CHECK_ALLOWED_URL_PREFIXES", "")
+        return cls([environ.get("CAF_WEBSERVICE_URL") or DEFAULT_SERVICE_URL, *extra.split(",")])
+
+    def allows(self, url: str) -> bool:
+        target = _split(url)
+        return target is not None and any(
+            (target.scheme, target.host, target.port) == (prefix.scheme, prefix.host, prefix.port)
+            and target.path.startswith(prefix.path)
+            for prefix in self.prefixes
+        )
+
+
 class StatusChecker:
     """Checks job status over HTTP (urllib, short timeout) with the original's small cache:
-    an answer carrying `CacheableJobStatus: true` is reused for its max-age (at most 1 h)."""
+    an answer carrying `CacheableJobStatus: true` is reused for its max-age (at most 1 h).
+    Only URLs the policy allows are followed (default: StatusUrlPolicy.from_environment())."""
 
-    def __init__(self, *, timeout: float = 5.0, clock: Callable[[], int] = now_millis) -> None:
+    def __init__(self, *, timeout: float = 5.0, clock: Callable[[], int] = now_millis,
+                 url_policy: StatusUrlPolicy | None = None) -> None:
         self.timeout = timeout
         self.clock = clock
+        self.url_policy = url_policy or StatusUrlPolicy.from_environment()
         self._cache: OrderedDict[str, tuple[float, StatusAnswer]] = OrderedDict()
         self._lock = threading.Lock()
+        self._refused_origins: set[str] = set()
 
     def check(self, tracking: TrackingInfo | None) -> tuple[JobState, TrackingInfo | None]:
         """The job's state and the tracking to carry on (refreshed when a check was made)."""
         if tracking is None or not self._is_due(tracking) or not tracking.status_check_url:
+            return JobState.ACTIVE, tracking
+        if not self.url_policy.allows(tracking.status_check_url):
+            self._warn_refused(tracking.status_check_url)
             return JobState.ACTIVE, tracking
         answer = self._answer(tracking.status_check_url)
         if answer.state is JobState.NOT_FOUND:
@@ -79,6 +144,21 @@ class StatusChecker:
             track_to=tracking.track_to,
         )
         return answer.state, refreshed
+
+    def _warn_refused(self, url: str) -> None:
+        try:
+            parts = urlsplit(url)
+            origin = f"{parts.scheme}://{parts.netloc}"[:200]
+        except ValueError:
+            origin = url[:200]
+        with self._lock:
+            if origin in self._refused_origins or len(self._refused_origins) >= MAX_CACHE_ENTRIES:
+                return
+            self._refused_origins.add(origin)
+        logger.warning(
+            "Status check URL %r is not under CAF_WEBSERVICE_URL or CAF_STATUS_CHECK_ALLOWED_URL_PREFIXES: "
+            "tasks carrying such URLs run without status checks (logged once per origin)", url[:200]
+        )
 
     def _is_due(self, tracking: TrackingInfo) -> bool:
         last = tracking.last_status_check_time

@@ -19,7 +19,7 @@ def test_password_from_stdin(db: None, monkeypatch: pytest.MonkeyPatch) -> None:
     output = create(monkeypatch, "--username", "alice", "--password-stdin", stdin=STRONG + "\n")
 
     user = User.objects.get(username="alice")
-    assert user.is_staff and user.is_superuser and user.is_active
+    assert user.is_staff and not user.is_superuser and user.is_active  # an operator (test_operator_roles.py)
     assert user.check_password(STRONG)
     assert "operator 'alice' created" in output
 
@@ -54,4 +54,4 @@ def test_existing_user_needs_update(db: None, monkeypatch: pytest.MonkeyPatch) -
 
     create(monkeypatch, "--username", "erin", "--update", "--password-stdin", stdin=STRONG)
     user = User.objects.get(username="erin")
-    assert user.check_password(STRONG) and user.is_staff
+    assert user.check_password(STRONG) and not user.is_staff  # the password only: roles stay

@@ -33,8 +33,9 @@ def new_job_body(**overrides: Any) -> dict[str, Any]:
 
 
 @pytest.fixture
-def client() -> APIClient:
-    return APIClient()
+def client(api_client: APIClient) -> APIClient:
+    """Sends a token that may do everything (tests/conftest.py)."""
+    return api_client
 
 
 @pytest.fixture

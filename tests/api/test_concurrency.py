@@ -4,17 +4,18 @@ from typing import Any
 
 import pytest
 from django.db import connections
-from rest_framework.test import APIClient
 
 from jobs.models import Job
 from jobs.services import create
 from tests.api.conftest import job_url, new_job_body
+from tests.auth_helpers import token_client
 
 
 @pytest.mark.server
 @pytest.mark.django_db(transaction=True)
 @pytest.mark.parametrize(("second_name", "expected"), [("a job", [201, 204]), ("other", [201, 403])])
-def test_racing_puts_of_one_job(require_postgres: None, monkeypatch: pytest.MonkeyPatch, second_name: str, expected: list[int]) -> None:
+def test_racing_puts_of_one_job(require_postgres: None, monkeypatch: pytest.MonkeyPatch, second_name: str, expected: list[int],
+                                api_token: str) -> None:
     both_checked = threading.Barrier(2, timeout=10)
     real_insert = create._insert
 
@@ -28,7 +29,7 @@ def test_racing_puts_of_one_job(require_postgres: None, monkeypatch: pytest.Monk
 
     def put(name: str) -> None:
         try:
-            response = APIClient().put(job_url("p1", "race"), new_job_body(name=name), format="json")
+            response = token_client(api_token).put(job_url("p1", "race"), new_job_body(name=name), format="json")
             statuses.append(response.status_code)
         finally:
             connections.close_all()

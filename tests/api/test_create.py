@@ -26,7 +26,7 @@ def test_create_answers_201_with_location_and_writes_job_labels_and_task(client:
     body = new_job_body(description="d", externalData="x", labels={"tag:1": "a", "owner": None})
     response = put(client, body)
     assert response.status_code == 201
-    assert response["Location"] == "http://testserver" + job_url("p1", "j1")
+    assert response["Location"] == "http://127.0.0.1:8000" + job_url("p1", "j1")  # CAF_WEBSERVICE_URL
     assert response.content == b""
 
     job = Job.objects.get(partition_id="p1", job_id="j1")

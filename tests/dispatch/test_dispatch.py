@@ -11,12 +11,13 @@ from typing import Any
 import pytest
 from django.db import connection
 from django.utils import timezone
-from rest_framework.test import APIClient
 
+from jobs.auth.status_signature import status_signature
 from jobs.dispatch import Dispatcher, dispatch_due
 from jobs.models import Job, JobDependency, JobTask
 from jobs.states import JobStatus
 from jobservice.messaging.broker import Publisher, PublishError
+from tests.auth_helpers import token_client
 from tests.dispatch.conftest import QUEUE_TYPE, BrokerUnderTest, make_job
 
 pytestmark = pytest.mark.django_db
@@ -51,7 +52,7 @@ def put_job(partition_id: str, job_id: str, *, task_pipe: str, **extra: Any) -> 
         },
         **extra,
     }
-    response = APIClient().put(job_url(partition_id, job_id), body, format="json")
+    response = token_client().put(job_url(partition_id, job_id), body, format="json")
     assert response.status_code == 201, response.content
 
 
@@ -75,7 +76,12 @@ def test_created_job_publishes_exactly_the_reference_message(
     assert before <= message["tracking"]["lastStatusCheckTime"] <= int(time.time() * 1000)
     assert message["taskId"] != REFERENCE_EXAMPLE["taskId"] and len(message["taskId"]) == 36
     expected = {**REFERENCE_EXAMPLE, "taskId": message["taskId"], "to": pipe}
-    expected["tracking"] = {**expected["tracking"], "lastStatusCheckTime": message["tracking"]["lastStatusCheckTime"]}
+    expected["tracking"] = {
+        **expected["tracking"],
+        "lastStatusCheckTime": message["tracking"]["lastStatusCheckTime"],
+        # The one difference: the URL is signed, so that workers need no token (docs/security.md).
+        "statusCheckUrl": f"{expected['tracking']['statusCheckUrl']}?signature={status_signature('p1', 'J7')}",
+    }
     assert message == expected
     assert not JobTask.objects.exists()
     # Nothing left to send: a sweep publishes nothing more.
@@ -101,6 +107,7 @@ def test_status_check_url_encodes_each_segment(broker: BrokerUnderTest) -> None:
     assert tracking["jobTaskId"] == "part one:job/1%"
     assert tracking["statusCheckUrl"] == (
         "http://jobservice:8080/job-service/v1/partitions/part%20one/jobs/job%2F1%25/status"
+        f"?signature={status_signature('part one', 'job/1%')}"
     )
 
 
@@ -143,7 +150,7 @@ def test_job_cancelled_before_dispatch_is_never_dispatched(
     pipe = broker.pipe()
     with django_capture_on_commit_callbacks(execute=True):
         put_job("p1", "doomed", task_pipe=pipe, delay=1)
-        assert APIClient().post(job_url("p1", "doomed", "/cancel")).status_code == 204
+        assert token_client().post(job_url("p1", "doomed", "/cancel")).status_code == 204
     time.sleep(1.1)
     assert dispatch_due() == 0
     assert broker.drain(pipe) == []
@@ -190,11 +197,11 @@ def test_paused_job_task_is_held_until_resume(
     pipe = broker.pipe()
     with django_capture_on_commit_callbacks(execute=True):
         put_job("p1", "napping", task_pipe=pipe, delay=1)
-        assert APIClient().post(job_url("p1", "napping", "/pause")).status_code == 204
+        assert token_client().post(job_url("p1", "napping", "/pause")).status_code == 204
     time.sleep(1.1)
     assert dispatch_due() == 0
     with django_capture_on_commit_callbacks(execute=True):
-        assert APIClient().post(job_url("p1", "napping", "/resume")).status_code == 204
+        assert token_client().post(job_url("p1", "napping", "/resume")).status_code == 204
     # Resume dispatches the held task right after its commit, not at the next sweep.
     assert dispatch_due() == 0
     assert len(broker.drain(pipe)) == 1

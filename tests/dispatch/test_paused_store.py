@@ -7,7 +7,6 @@ from typing import Any
 
 import pytest
 from django.utils import timezone
-from rest_framework.test import APIClient
 
 from jobs.dispatch import dispatch_due
 from jobs.models import PausedMessage
@@ -22,6 +21,7 @@ from jobs.paused_store import (
 )
 from jobs.states import JobStatus
 from jobservice.messaging.messages import TaskMessage, TaskStatus, TrackingInfo, now_millis
+from tests.auth_helpers import token_client
 from tests.dispatch.conftest import QUEUE_TYPE, BrokerUnderTest, make_job
 
 pytestmark = pytest.mark.django_db
@@ -154,7 +154,7 @@ def test_consumer_keeps_paused_messages_rejects_bad_ones_and_resume_republishes(
     assert broker.drain(worker_queue) == []  # nothing goes to the worker while paused
 
     with django_capture_on_commit_callbacks(execute=True):
-        response = APIClient().post("/job-service/v1/partitions/p1/jobs/J7/resume")
+        response = token_client().post("/job-service/v1/partitions/p1/jobs/J7/resume")
     assert response.status_code == 204
     received = broker.drain(worker_queue)
     assert sorted(message.body for message in received) == sorted(kept_bodies)

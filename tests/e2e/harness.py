@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import secrets
 import signal
 import socket
 import subprocess
@@ -101,6 +102,10 @@ class Pipeline:
     extra_env: dict[str, str] = field(default_factory=dict)
     tag: str = field(default_factory=lambda: uuid.uuid4().hex[:8])
     processes: dict[str, subprocess.Popen] = field(default_factory=dict)
+    # Every process of the service shares it (signed status check URLs); the caller's if set.
+    secret_key: str = field(default_factory=lambda: os.environ.get("DJANGO_SECRET_KEY") or secrets.token_urlsafe(50))
+    # The API token request() sends: every right on every partition (made by start()).
+    token: str | None = None
 
     def __post_init__(self) -> None:
         self.port = free_port()
@@ -122,6 +127,7 @@ class Pipeline:
         queues = self.queues
         return {
             **os.environ,
+            "DJANGO_SECRET_KEY": self.secret_key,
             "DATABASE_URL": self.database_url,
             "BROKER_URL": self.broker_url,
             "JOBSERVICE_DATA_DIR": str(self.data_dir),
@@ -142,9 +148,14 @@ class Pipeline:
             **self.extra_env,
         }
 
-    def manage(self, *args: str, timeout: float = 300) -> None:
-        subprocess.run([PYTHON, "manage.py", *args], cwd=ROOT, env=self.env(), check=True,
-                       timeout=timeout, stdout=subprocess.DEVNULL)
+    def manage(self, *args: str, timeout: float = 300) -> str:
+        """Runs a management command; returns what it printed."""
+        return subprocess.run([PYTHON, "manage.py", *args], cwd=ROOT, env=self.env(), check=True,
+                              timeout=timeout, stdout=subprocess.PIPE, text=True).stdout
+
+    def create_token(self, name: str, *options: str) -> str:
+        """`manage.py create_api_token --name <name> <options>`; returns the token (its last line)."""
+        return self.manage("create_api_token", "--name", name, *options).strip().splitlines()[-1]
 
     def spawn(self, name: str, *args: str) -> None:
         log = open(self.workdir / f"{name}.log", "wb")  # noqa: SIM115 - closed with the process
@@ -154,6 +165,8 @@ class Pipeline:
 
     def start(self) -> None:
         self.manage("migrate", "--no-input", "-v", "0")
+        self.token = self.create_token("e2e", "--partitions", "*", "--rights", "read,create,operate",
+                                       "--raw-tasks", "--task-pipes", "*", "--replace")
         self.spawn("api", "runserver", "--noreload", f"127.0.0.1:{self.port}")
         self.spawn("scheduler", "run_scheduler")
         self.spawn("tracker", "run_tracker")
@@ -186,10 +199,11 @@ class Pipeline:
 
     # --- the REST API ------------------------------------------------------------------------
 
-    def request(self, method: str, path: str, body: Any = None) -> tuple[int, Any]:
+    def request(self, method: str, path: str, body: Any = None, *, token: str | None = None) -> tuple[int, Any]:
+        """A REST call with `token` (default: the pipeline's all-rights token)."""
         data = json.dumps(body).encode() if body is not None else None
-        request = urllib.request.Request(f"{self.base_url}{path}", data=data, method=method,
-                                         headers={"Content-Type": "application/json"})
+        headers = {"Content-Type": "application/json", "Authorization": f"Bearer {token or self.token}"}
+        request = urllib.request.Request(f"{self.base_url}{path}", data=data, method=method, headers=headers)
         try:
             with urllib.request.urlopen(request, timeout=30) as response:
                 raw = response.read()
@@ -237,10 +251,16 @@ class Pipeline:
     def watch(self, job_id: str, *, until: Callable[[dict[str, Any]], bool], timeout: float,
               every: float = 0.2) -> list[dict[str, Any]]:
         """Polls the job until `until(job)`; returns every job read on the way."""
+        return self.watch_with(PARTITION, job_id, until=until, timeout=timeout, every=every)
+
+    def watch_with(self, partition_id: str, job_id: str, *, until: Callable[[dict[str, Any]], bool],
+                   timeout: float, every: float = 0.2, token: str | None = None) -> list[dict[str, Any]]:
+        """`watch` of a job of any partition, read with `token` (default the pipeline's)."""
         seen: list[dict[str, Any]] = []
         deadline = time.monotonic() + timeout
         while True:
-            job = self.job(job_id)
+            status, job = self.request("GET", f"/partitions/{partition_id}/jobs/{job_id}", token=token)
+            assert status == 200, (status, job)
             seen.append(job)
             if until(job):
                 return seen

@@ -2,12 +2,12 @@
 makes a message look checked when the answer was fetched, not when it was reused. Otherwise
 work goes on for up to two intervals after a cancel (one of cache, one carried on the message)."""
 from jobservice.messaging.messages import TrackingInfo
-from jobservice.messaging.status_check import JobState, StatusAnswer, StatusChecker
+from jobservice.messaging.status_check import JobState, StatusAnswer, StatusChecker, StatusUrlPolicy
 
 
 def test_a_cached_answer_keeps_its_fetch_time(monkeypatch) -> None:
     now = [1_000_000]
-    checker = StatusChecker(clock=lambda: now[0])
+    checker = StatusChecker(clock=lambda: now[0], url_policy=StatusUrlPolicy(["http://service/"]))
     fetches = []
 
     def fetch(url: str) -> tuple[StatusAnswer, bool]:

@@ -5,6 +5,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
+from rest_framework.test import APIClient
 
 from jobs import job_types
 from jobs.job_types import registry
@@ -45,6 +46,12 @@ ORIGINAL_DEFINITIONS_DIR = REPO_ROOT / "tests" / "data" / "job-type-definitions"
 SHIPPED_DEFINITIONS_DIR = REPO_ROOT / "job-types"
 
 UseDefinitions = Callable[[Path | str], dict]
+
+
+@pytest.fixture
+def client(api_client: APIClient) -> APIClient:
+    """Sends a token that may do everything (tests/conftest.py)."""
+    return api_client
 
 
 @pytest.fixture

@@ -35,7 +35,7 @@ class StatusServer:
 
 
 @pytest.fixture
-def status_server() -> Iterator[StatusServer]:
+def status_server(monkeypatch: pytest.MonkeyPatch) -> Iterator[StatusServer]:
     state = StatusServer()
 
     class Handler(BaseHTTPRequestHandler):
@@ -63,6 +63,8 @@ def status_server() -> Iterator[StatusServer]:
 
     server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
     state.base_url = f"http://127.0.0.1:{server.server_address[1]}"
+    # Workers follow only the status URLs of their configuration: this server's, here.
+    monkeypatch.setenv("CAF_STATUS_CHECK_ALLOWED_URL_PREFIXES", state.base_url)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     yield state

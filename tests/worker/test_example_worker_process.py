@@ -15,6 +15,7 @@ from django.conf import settings
 from django.utils import timezone
 
 from jobs.models import Job
+from jobs.public_urls import status_check_url
 from jobservice.messaging.messages import ReportStatus, TaskStatus, decode_task_message, decode_tracking_reports
 
 from .conftest import task_message, tracking_info
@@ -44,14 +45,17 @@ def queues(broker) -> dict[str, str]:
     return {role: broker.queue_name(role) for role in ("in", "out", "track", "reject", "paused")}
 
 
-def test_worker_process_handles_active_cancelled_and_paused_jobs(live_server, broker, queues, tmp_path):
+def test_worker_process_handles_active_cancelled_and_paused_jobs(live_server, broker, queues, tmp_path,
+                                                                settings, monkeypatch):
     assert broker.data_dir == tmp_path / "broker"  # the process finds the same folders
     for job_id, status in (("active", "Active"), ("cancelled", "Cancelled"), ("paused", "Paused")):
         create_job(job_id, status)
-    base = f"{live_server.url}/job-service/v1"
+    # The live server is the service: the worker process follows its (signed) status URLs.
+    settings.CAF_WEBSERVICE_URL = f"{live_server.url}/job-service/v1"
+    monkeypatch.setenv("CAF_WEBSERVICE_URL", settings.CAF_WEBSERVICE_URL)
     for job_id in ("active", "cancelled", "paused"):
         tracking = tracking_info(job_task_id=f"e2e:{job_id}", track_to=queues["out"], pipe=queues["track"],
-                                 url=f"{base}/partitions/e2e/jobs/{job_id}/status")
+                                 url=status_check_url("e2e", job_id))
         message = task_message(task_id=f"task-{job_id}", to=queues["in"], tracking=tracking,
                                data=b'{"action": "WORD_COUNT", "text": "three small words"}')
         broker.publish(queues["in"], message.encode())

@@ -89,7 +89,8 @@ def test_unknown_job_is_not_found_and_tracking_is_left_alone(status_server):
     assert state is JobState.NOT_FOUND and same == tracking
 
 
-def test_unreachable_server_means_active_with_the_default_interval():
+def test_unreachable_server_means_active_with_the_default_interval(monkeypatch):
+    monkeypatch.setenv("CAF_STATUS_CHECK_ALLOWED_URL_PREFIXES", "http://127.0.0.1:9/")
     tracking = tracking_info(url="http://127.0.0.1:9/partitions/p1/jobs/J1/status")
 
     state, refreshed = checker().check(tracking)
